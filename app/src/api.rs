@@ -1,0 +1,132 @@
+//! What crosses the wire between the browser and the server: the card form's
+//! values, field errors as translation keys, and the `pay` server function.
+//!
+//! Nothing here may ever put card data into an error, a URL or a log line:
+//! errors carry translation keys only, and the form's `Debug` is redacted.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use std::fmt;
+
+/// The card form exactly as the citizen typed it.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardFormValues {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub cardholder: String,
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub exp_month: String,
+    #[serde(default)]
+    pub exp_year: String,
+    #[serde(default)]
+    pub cvv: String,
+}
+
+impl CardFormValues {
+    /// The values that may be shown back to the citizen: everything but the CVV.
+    pub fn without_cvv(mut self) -> Self {
+        self.cvv.clear();
+        self
+    }
+}
+
+impl fmt::Debug for CardFormValues {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CardFormValues")
+            .field("code", &self.code)
+            .field("card", &"[redacted]")
+            .finish()
+    }
+}
+
+/// A field of the card form, named as in the HTML (`id` and `name`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Field {
+    Cardholder,
+    Number,
+    Expiry,
+    Cvv,
+}
+
+impl Field {
+    pub const ALL: [Field; 4] = [Field::Cardholder, Field::Number, Field::Expiry, Field::Cvv];
+
+    /// The `id` of the input the error summary links to.
+    pub fn input_id(self) -> &'static str {
+        match self {
+            Field::Cardholder => "cardholder",
+            Field::Number => "card-number",
+            Field::Expiry => "exp-month",
+            Field::Cvv => "cvv",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: Field,
+    /// A translation key, never text derived from the input.
+    pub key: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PayResult {
+    Paid { receipt_id: String },
+    Declined { reason_key: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PayError {
+    /// One or more fields failed the card checks.
+    Invalid(Vec<FieldError>),
+    /// The payment code cannot be paid (unknown, paid, expired or cancelled).
+    NotPayable { reason_key: String },
+    /// The card processor could not be reached or failed; nothing was charged.
+    ProcessorUnavailable,
+    /// Something failed on our side; details are in the server log only.
+    Internal,
+}
+
+impl PayError {
+    /// The translation key of the message shown above the form.
+    pub fn message_key(&self) -> &str {
+        match self {
+            PayError::Invalid(_) => "error_summary_title",
+            PayError::NotPayable { reason_key } => reason_key,
+            PayError::ProcessorUnavailable => "pay_processor_unavailable",
+            PayError::Internal => "internal_error",
+        }
+    }
+}
+
+impl fmt::Display for PayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message_key())
+    }
+}
+
+impl std::error::Error for PayError {}
+
+impl FromServerFnError for PayError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(_: ServerFnErrorErr) -> Self {
+        // Transport and decoding failures say nothing useful to the citizen
+        // and must not echo the request back: treat them as our failure.
+        PayError::Internal
+    }
+}
+
+/// Checks the card form again on the server, charges the card and records the
+/// payment. The browser calls it after its own checks pass; the no-JavaScript
+/// form post calls the same function through the server's form handler.
+#[server(prefix = "/api", endpoint = "pay")]
+pub async fn pay(form: CardFormValues) -> Result<PayResult, PayError> {
+    let backend = use_context::<crate::backend::Backend>().ok_or(PayError::Internal)?;
+    crate::backend::pay(&backend, form).await
+}

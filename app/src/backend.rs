@@ -1,0 +1,177 @@
+//! The seam between the web layer and the server's services. The server crate
+//! implements [`PaymentService`] over its storage and card processor and hands
+//! it to the pages and server functions as a [`Backend`] in the Leptos context.
+
+use crate::api::{CardFormValues, PayError, PayResult};
+use crate::card_form::{CheckedCard, check_card_form};
+use async_trait::async_trait;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use domain::{BrandTable, CardBrand, Money, PaymentCode, RequestStatus, ServiceKind, YearMonth};
+use std::sync::Arc;
+
+/// A payment request as the citizen may see it: the applicant's name arrives masked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentRequestView {
+    pub code: PaymentCode,
+    pub service: ServiceKind,
+    pub applicant_masked: String,
+    pub amount: Money,
+    pub status: RequestStatus,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReceiptView {
+    pub receipt_number: String,
+    pub paid_at: DateTime<Utc>,
+    pub service: ServiceKind,
+    pub code: PaymentCode,
+    pub applicant_masked: String,
+    pub amount: Money,
+    pub brand: CardBrand,
+    /// First six and last four digits only.
+    pub masked_card: String,
+    pub cardholder: String,
+    pub processor_reference: String,
+}
+
+/// One edition of a policy document, rendered to HTML from its Markdown source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocumentView {
+    pub edition: u32,
+    pub language: String,
+    pub effective_from: NaiveDate,
+    pub html: String,
+}
+
+/// How citizens reach the operator's support, from configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SupportContacts {
+    pub email: String,
+    /// As written for people, e.g. "(0312) 98-61-90"; links dial the digits.
+    pub phones: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeclineReason {
+    InsufficientFunds,
+    DoNotHonour,
+    ExpiredCard,
+    CvvMismatch,
+}
+
+impl DeclineReason {
+    pub fn key(self) -> &'static str {
+        match self {
+            DeclineReason::InsufficientFunds => "decline_insufficient_funds",
+            DeclineReason::DoNotHonour => "decline_do_not_honour",
+            DeclineReason::ExpiredCard => "decline_expired_card",
+            DeclineReason::CvvMismatch => "decline_cvv_mismatch",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeclineReason::InsufficientFunds => "insufficient_funds",
+            DeclineReason::DoNotHonour => "do_not_honour",
+            DeclineReason::ExpiredCard => "expired_card",
+            DeclineReason::CvvMismatch => "cvv_mismatch",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChargeOutcome {
+    Paid { receipt_id: String },
+    Declined { reason: DeclineReason },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServiceError {
+    UnknownCode,
+    NotPayable(RequestStatus),
+    ProcessorUnavailable,
+    Internal,
+}
+
+#[async_trait]
+pub trait PaymentService: Send + Sync {
+    async fn find_request(
+        &self,
+        code: &PaymentCode,
+    ) -> Result<Option<PaymentRequestView>, ServiceError>;
+
+    /// Charges the card for the request behind `code` and records the payment.
+    /// Refuses, before the processor is called, a code that is not payable.
+    async fn charge(
+        &self,
+        code: &PaymentCode,
+        card: CheckedCard,
+    ) -> Result<ChargeOutcome, ServiceError>;
+
+    async fn receipt(&self, receipt_id: &str) -> Result<Option<ReceiptView>, ServiceError>;
+
+    /// The edition of the privacy policy in force.
+    fn privacy_policy(&self) -> DocumentView;
+
+    fn support_contacts(&self) -> &SupportContacts;
+
+    fn brand_table(&self) -> &BrandTable;
+
+    fn elcart_prefix(&self) -> &str;
+
+    fn now(&self) -> DateTime<Utc>;
+}
+
+#[derive(Clone)]
+pub struct Backend(pub Arc<dyn PaymentService>);
+
+impl std::ops::Deref for Backend {
+    type Target = dyn PaymentService;
+    fn deref(&self) -> &Self::Target {
+        self.0.as_ref()
+    }
+}
+
+/// The month a card's expiry is compared with: the calendar month in Bishkek.
+pub fn current_month(now: DateTime<Utc>) -> YearMonth {
+    let local = now.with_timezone(&chrono_tz::Asia::Bishkek);
+    YearMonth {
+        year: u16::try_from(local.year()).unwrap_or(u16::MAX),
+        month: u8::try_from(local.month()).unwrap_or(1),
+    }
+}
+
+/// The translation key that explains why a request cannot be paid.
+pub fn not_payable_key(status: RequestStatus) -> &'static str {
+    match status {
+        RequestStatus::Paid => "lookup_paid",
+        RequestStatus::Expired => "lookup_expired",
+        RequestStatus::Cancelled => "lookup_cancelled",
+        RequestStatus::AwaitingPayment => "internal_error",
+    }
+}
+
+/// The body of the `pay` server function, shared with the no-JavaScript form post.
+pub async fn pay(backend: &Backend, form: CardFormValues) -> Result<PayResult, PayError> {
+    let code = PaymentCode::parse(&form.code).map_err(|_| PayError::NotPayable {
+        reason_key: "lookup_unknown".into(),
+    })?;
+    let today = current_month(backend.now());
+    let card = check_card_form(&form, backend.brand_table(), today).map_err(PayError::Invalid)?;
+    drop(form);
+    match backend.charge(&code, card).await {
+        Ok(ChargeOutcome::Paid { receipt_id }) => Ok(PayResult::Paid { receipt_id }),
+        Ok(ChargeOutcome::Declined { reason }) => Ok(PayResult::Declined {
+            reason_key: reason.key().into(),
+        }),
+        Err(ServiceError::UnknownCode) => Err(PayError::NotPayable {
+            reason_key: "lookup_unknown".into(),
+        }),
+        Err(ServiceError::NotPayable(status)) => Err(PayError::NotPayable {
+            reason_key: not_payable_key(status).into(),
+        }),
+        Err(ServiceError::ProcessorUnavailable) => Err(PayError::ProcessorUnavailable),
+        Err(ServiceError::Internal) => Err(PayError::Internal),
+    }
+}

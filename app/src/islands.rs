@@ -1,0 +1,355 @@
+//! The only interactive part of the site: the card form. It is rendered on the
+//! server like any other markup (so it works without JavaScript) and, where
+//! WebAssembly runs, checks each field as the citizen leaves it, shows the
+//! card brand, groups the number in fours and submits through the `pay`
+//! server function without sending anything while a check fails.
+
+use crate::api::{CardFormValues, Field, FieldError, PayError, PayResult};
+use crate::card_form::{brand_hint, check_card_form, check_field};
+use domain::{BrandTable, YearMonth};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Every string the form shows, translated on the server, so the WebAssembly
+/// bundle carries no translation tables.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CardFormText {
+    pub cardholder_label: String,
+    pub cardholder_hint: String,
+    pub number_label: String,
+    pub number_hint: String,
+    pub expiry_label: String,
+    pub expiry_hint: String,
+    pub month_label: String,
+    pub year_label: String,
+    pub cvv_label: String,
+    pub cvv_hint: String,
+    pub brand_label: String,
+    pub submit: String,
+    pub processing: String,
+    pub summary_title: String,
+    /// Translation key → message, for every key the checks and the server can return.
+    pub messages: Vec<(String, String)>,
+}
+
+impl CardFormText {
+    fn message(&self, key: &str) -> String {
+        self.messages
+            .iter()
+            .find(|(k, _)| k == key)
+            .or_else(|| self.messages.iter().find(|(k, _)| k == "internal_error"))
+            .map(|(_, text)| text.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Everything the server knows when it renders the form.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CardFormSetup {
+    /// Where the form posts when JavaScript is off.
+    pub action: String,
+    /// What the citizen typed before (never the CVV).
+    pub values: CardFormValues,
+    pub errors: Vec<FieldError>,
+    /// A message above the form, such as a decline.
+    pub notice: Option<String>,
+    pub text: CardFormText,
+    /// The configured Elcart prefix, so the browser detects brands as the server does.
+    pub elcart_prefix: String,
+    /// This month on the server's clock, for the expiry check.
+    pub today: YearMonth,
+}
+
+#[island]
+pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
+    let CardFormSetup {
+        action,
+        values,
+        errors,
+        notice,
+        text,
+        elcart_prefix,
+        today,
+    } = setup;
+    let table = BrandTable::with_elcart_prefix(&elcart_prefix).unwrap_or_default();
+    let text = StoredValue::new(text);
+    let table = StoredValue::new(table);
+    let form = RwSignal::new(values.clone());
+    let errors = RwSignal::new(errors);
+    let notice = RwSignal::new(notice);
+    let busy = RwSignal::new(false);
+    let summary_ref = NodeRef::<leptos::html::Div>::new();
+    let cvv_ref = NodeRef::<leptos::html::Input>::new();
+
+    let message = move |key: &str| text.with_value(|t| t.message(key));
+    let error_for = move |field: Field| {
+        errors.with(|list| {
+            list.iter()
+                .find(|e| e.field == field)
+                .map(|e| e.key.clone())
+        })
+    };
+    let recheck = move |field: Field| {
+        let key = form.with_untracked(|values| {
+            table.with_value(|table| check_field(field, values, table, today))
+        });
+        errors.update(|list| {
+            list.retain(|e| e.field != field);
+            if let Some(key) = key {
+                list.push(FieldError {
+                    field,
+                    key: key.to_string(),
+                });
+                list.sort_by_key(|e| Field::ALL.iter().position(|f| *f == e.field));
+            }
+        });
+    };
+    let brand = move || {
+        form.with(|values| table.with_value(|table| brand_hint(&values.number, table)))
+            .map(|b| b.display_name())
+    };
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let values = form.get_untracked();
+        let checked = table.with_value(|table| check_card_form(&values, table, today));
+        if let Err(found) = checked {
+            errors.set(found);
+            notice.set(None);
+            if let Some(summary) = summary_ref.get_untracked() {
+                let _ = summary.focus();
+            }
+            return;
+        }
+        errors.set(Vec::new());
+        notice.set(None);
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let outcome = crate::api::pay(values).await;
+            if let Ok(PayResult::Paid { receipt_id }) = &outcome {
+                if let Some(window) = web_sys::window() {
+                    let _ = window
+                        .location()
+                        .set_href(&format!("/receipt/{receipt_id}"));
+                }
+                return;
+            }
+            // Whatever happened, the CVV is not kept for another attempt.
+            form.update(|values| values.cvv.clear());
+            if let Some(cvv) = cvv_ref.get_untracked() {
+                cvv.set_value("");
+            }
+            match outcome {
+                Ok(PayResult::Declined { reason_key }) => notice.set(Some(message(&reason_key))),
+                Err(PayError::Invalid(found)) => {
+                    errors.set(found);
+                    if let Some(summary) = summary_ref.get_untracked() {
+                        let _ = summary.focus();
+                    }
+                }
+                Err(other) => notice.set(Some(message(other.message_key()))),
+                Ok(PayResult::Paid { .. }) => {}
+            }
+            busy.set(false);
+        });
+    };
+
+    let field_class = move |field: Field| {
+        if error_for(field).is_some() {
+            "field field-invalid"
+        } else {
+            "field"
+        }
+    };
+    let error_line = move |field: Field, id: &'static str| {
+        move || {
+            error_for(field).map(|key| {
+                view! { <p class="field-error" id=id>{message(&key)}</p> }
+            })
+        }
+    };
+    let described_by = move |field: Field, hint: &'static str, error: &'static str| {
+        move || {
+            if error_for(field).is_some() {
+                format!("{hint} {error}")
+            } else {
+                hint.to_string()
+            }
+        }
+    };
+    let invalid = move |field: Field| move || error_for(field).map(|_| "true");
+
+    view! {
+        <form method="post" action=action class="card-form" novalidate on:submit=on_submit>
+            <input type="hidden" name="code" value=values.code.clone()/>
+            <div
+                class="error-summary"
+                role="alert"
+                tabindex="-1"
+                node_ref=summary_ref
+                hidden=move || errors.with(|e| e.is_empty())
+            >
+                <h2>{text.with_value(|t| t.summary_title.clone())}</h2>
+                <ul>
+                    {move || {
+                        errors
+                            .get()
+                            .into_iter()
+                            .map(|e| {
+                                let href = format!("#{}", e.field.input_id());
+                                view! {
+                                    <li>
+                                        <a href=href>{message(&e.key)}</a>
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </ul>
+            </div>
+            <p class="notice" role="status" hidden=move || notice.with(|n| n.is_none())>
+                {move || notice.get()}
+            </p>
+
+            <div class=move || field_class(Field::Cardholder)>
+                <label for="cardholder">{text.with_value(|t| t.cardholder_label.clone())}</label>
+                <p class="hint" id="cardholder-hint">
+                    {text.with_value(|t| t.cardholder_hint.clone())}
+                </p>
+                {error_line(Field::Cardholder, "cardholder-error")}
+                <input
+                    id="cardholder"
+                    name="cardholder"
+                    type="text"
+                    autocomplete="cc-name"
+                    autocapitalize="characters"
+                    spellcheck="false"
+                    maxlength="40"
+                    value=values.cardholder.clone()
+                    aria-describedby=described_by(Field::Cardholder, "cardholder-hint", "cardholder-error")
+                    aria-invalid=invalid(Field::Cardholder)
+                    on:input=move |ev| form.update(|v| v.cardholder = event_target_value(&ev))
+                    on:blur=move |_| recheck(Field::Cardholder)
+                />
+            </div>
+
+            <div class=move || field_class(Field::Number)>
+                <label for="card-number">{text.with_value(|t| t.number_label.clone())}</label>
+                <p class="hint" id="card-number-hint">
+                    {text.with_value(|t| t.number_hint.clone())}
+                </p>
+                {error_line(Field::Number, "card-number-error")}
+                <div class="number-row">
+                    <input
+                        id="card-number"
+                        name="number"
+                        type="text"
+                        inputmode="numeric"
+                        autocomplete="cc-number"
+                        spellcheck="false"
+                        maxlength="23"
+                        value=values.number.clone()
+                        aria-describedby=described_by(Field::Number, "card-number-hint", "card-number-error")
+                        aria-invalid=invalid(Field::Number)
+                        on:input=move |ev| {
+                            let typed = event_target_value(&ev);
+                            let grouped = domain::group_in_fours(&typed);
+                            let input = event_target::<web_sys::HtmlInputElement>(&ev);
+                            let caret_at_end = input
+                                .selection_start()
+                                .ok()
+                                .flatten()
+                                .is_none_or(|at| at as usize >= typed.len());
+                            if caret_at_end && grouped != typed {
+                                input.set_value(&grouped);
+                            }
+                            form.update(|v| v.number = grouped);
+                        }
+                        on:blur=move |_| recheck(Field::Number)
+                    />
+                    <span class="brand" aria-live="polite" data-brand=move || brand().unwrap_or("")>
+                        {move || {
+                            brand()
+                                .map(|name| {
+                                    format!("{}: {name}", text.with_value(|t| t.brand_label.clone()))
+                                })
+                        }}
+                    </span>
+                </div>
+            </div>
+
+            <fieldset class=move || field_class(Field::Expiry) aria-describedby="expiry-hint">
+                <legend>{text.with_value(|t| t.expiry_label.clone())}</legend>
+                <p class="hint" id="expiry-hint">{text.with_value(|t| t.expiry_hint.clone())}</p>
+                {error_line(Field::Expiry, "expiry-error")}
+                <div class="expiry-row">
+                    <div>
+                        <label for="exp-month">{text.with_value(|t| t.month_label.clone())}</label>
+                        <input
+                            id="exp-month"
+                            name="exp_month"
+                            type="text"
+                            inputmode="numeric"
+                            autocomplete="cc-exp-month"
+                            maxlength="2"
+                            size="2"
+                            value=values.exp_month.clone()
+                            aria-invalid=invalid(Field::Expiry)
+                            on:input=move |ev| form.update(|v| v.exp_month = event_target_value(&ev))
+                            on:blur=move |_| recheck(Field::Expiry)
+                        />
+                    </div>
+                    <div>
+                        <label for="exp-year">{text.with_value(|t| t.year_label.clone())}</label>
+                        <input
+                            id="exp-year"
+                            name="exp_year"
+                            type="text"
+                            inputmode="numeric"
+                            autocomplete="cc-exp-year"
+                            maxlength="4"
+                            size="4"
+                            value=values.exp_year.clone()
+                            aria-invalid=invalid(Field::Expiry)
+                            on:input=move |ev| form.update(|v| v.exp_year = event_target_value(&ev))
+                            on:blur=move |_| recheck(Field::Expiry)
+                        />
+                    </div>
+                </div>
+            </fieldset>
+
+            <div class=move || field_class(Field::Cvv)>
+                <label for="cvv">{text.with_value(|t| t.cvv_label.clone())}</label>
+                <p class="hint" id="cvv-hint">{text.with_value(|t| t.cvv_hint.clone())}</p>
+                {error_line(Field::Cvv, "cvv-error")}
+                <input
+                    id="cvv"
+                    name="cvv"
+                    type="text"
+                    inputmode="numeric"
+                    autocomplete="cc-csc"
+                    maxlength="4"
+                    size="4"
+                    node_ref=cvv_ref
+                    aria-describedby=described_by(Field::Cvv, "cvv-hint", "cvv-error")
+                    aria-invalid=invalid(Field::Cvv)
+                    on:input=move |ev| form.update(|v| v.cvv = event_target_value(&ev))
+                    on:blur=move |_| recheck(Field::Cvv)
+                />
+            </div>
+
+            <button type="submit" class="button" disabled=move || busy.get()>
+                {move || {
+                    if busy.get() {
+                        text.with_value(|t| t.processing.clone())
+                    } else {
+                        text.with_value(|t| t.submit.clone())
+                    }
+                }}
+            </button>
+        </form>
+    }
+}

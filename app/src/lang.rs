@@ -1,0 +1,125 @@
+//! Which language a request is answered in: the `lang` cookie set by the
+//! language switch, else the first language of `Accept-Language` we speak,
+//! else Russian.
+
+use crate::i18n::Locale;
+use http::request::Parts;
+use leptos::prelude::*;
+
+pub const COOKIE: &str = "lang";
+
+pub fn parse(tag: &str) -> Option<Locale> {
+    match tag.trim().to_ascii_lowercase().as_str() {
+        "ru" => Some(Locale::ru),
+        "ky" => Some(Locale::ky),
+        "en" => Some(Locale::en),
+        _ => None,
+    }
+}
+
+pub fn tag(locale: Locale) -> &'static str {
+    match locale {
+        Locale::ru => "ru",
+        Locale::ky => "ky",
+        Locale::en => "en",
+    }
+}
+
+/// The language's own name, the way a switch should show it.
+pub fn endonym(locale: Locale) -> &'static str {
+    match locale {
+        Locale::ru => "Русский",
+        Locale::ky => "Кыргызча",
+        Locale::en => "English",
+    }
+}
+
+pub const ALL: [Locale; 3] = [Locale::ru, Locale::ky, Locale::en];
+
+fn from_cookie(header: &str) -> Option<Locale> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(name, _)| name.trim() == COOKIE)
+        .and_then(|(_, value)| parse(value))
+}
+
+fn from_accept_language(header: &str) -> Option<Locale> {
+    let mut ranges: Vec<(f32, &str)> = header
+        .split(',')
+        .filter_map(|item| {
+            let mut parts = item.split(';');
+            let tag = parts.next()?.trim();
+            let quality = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            Some((quality, tag))
+        })
+        .collect();
+    ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
+    ranges
+        .into_iter()
+        .filter(|(q, _)| *q > 0.0)
+        .find_map(|(_, tag)| parse(tag.split('-').next().unwrap_or(tag)))
+}
+
+pub fn resolve(parts: &Parts) -> Locale {
+    let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    header(http::header::COOKIE)
+        .and_then(from_cookie)
+        .or_else(|| header(http::header::ACCEPT_LANGUAGE).and_then(from_accept_language))
+        .unwrap_or(Locale::ru)
+}
+
+/// The language of the page being rendered.
+pub fn current() -> Locale {
+    use_context::<Locale>().unwrap_or(Locale::ru)
+}
+
+/// A link that switches the language and comes back to `next`.
+pub fn switch_href(locale: Locale, next: &str) -> String {
+    format!("/lang/{}?next={}", tag(locale), encode_component(next))
+}
+
+/// Percent-encodes everything but unreserved characters.
+pub fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cookie_wins_over_accept_language() {
+        assert_eq!(from_cookie("a=b; lang=ky"), Some(Locale::ky));
+        assert_eq!(from_cookie("lang=xx"), None);
+    }
+
+    #[test]
+    fn accept_language_is_read_by_quality() {
+        assert_eq!(
+            from_accept_language("de, en;q=0.5, ky;q=0.9"),
+            Some(Locale::ky)
+        );
+        assert_eq!(from_accept_language("en-GB,en;q=0.8"), Some(Locale::en));
+        assert_eq!(from_accept_language("fr, de"), None);
+    }
+
+    #[test]
+    fn switch_links_encode_the_return_path() {
+        assert_eq!(
+            switch_href(Locale::en, "/?code=11 2"),
+            "/lang/en?next=/%3Fcode%3D11%202"
+        );
+    }
+}

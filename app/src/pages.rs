@@ -1,0 +1,410 @@
+//! The pages of the site. They render on the server only; the one interactive
+//! part, the card form, is an island (see `islands`). Every route waits for its
+//! data before answering (`SsrMode::Async`) so the page is complete without
+//! JavaScript.
+
+use crate::api::{CardFormValues, PayError, PayResult};
+use crate::backend::{Backend, PaymentRequestView, ReceiptView, current_month, not_payable_key};
+use crate::i18n::*;
+use crate::islands::{CardForm, CardFormSetup, CardFormText};
+use crate::messages::{self, message};
+use crate::{format, lang};
+use domain::{PaymentCode, RequestStatus, ServiceKind};
+use http::StatusCode;
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use leptos_meta::{Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
+use leptos_router::{SsrMode, path};
+
+/// What a no-JavaScript form post to the pay page produced, when it did not
+/// end on the receipt: the page shows it with the citizen's input (minus CVV).
+#[derive(Clone, Debug)]
+pub struct PostedPayment {
+    pub values: CardFormValues,
+    pub outcome: Result<PayResult, PayError>,
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let locale = lang::current();
+    view! {
+        <Router>
+            <a class="skip-link" href="#main">{td_string!(locale, skip_to_content)}</a>
+            <SiteHeader/>
+            <main id="main" class="container" tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/pay/:code") view=PayPage ssr=SsrMode::Async/>
+                    <Route path=path!("/receipt/:id") view=ReceiptPage ssr=SsrMode::Async/>
+                    <Route
+                        path=path!("/documents/privacy-policy")
+                        view=PrivacyPolicyPage
+                        ssr=SsrMode::Async
+                    />
+                </Routes>
+            </main>
+            <SiteFooter/>
+        </Router>
+    }
+}
+
+fn set_status(status: StatusCode) {
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.set_status(status);
+    }
+}
+
+#[component]
+fn SiteHeader() -> impl IntoView {
+    let locale = lang::current();
+    let location = use_location();
+    let here = format!(
+        "{}{}",
+        location.pathname.get_untracked(),
+        location.search.get_untracked()
+    );
+    let links = lang::ALL
+        .into_iter()
+        .map(|option| {
+            let href = lang::switch_href(option, &here);
+            let current = (option == locale).then_some("true");
+            view! {
+                <li>
+                    <a href=href hreflang=lang::tag(option) lang=lang::tag(option) aria-current=current>
+                        {lang::endonym(option)}
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <header class="site-header">
+            <div class="container header-row">
+                <a class="site-name" href="/">{td_string!(locale, site_name)}</a>
+                <nav class="language-switch" aria-label=td_string!(locale, language_label)>
+                    <ul>{links}</ul>
+                </nav>
+            </div>
+        </header>
+    }
+}
+
+#[component]
+fn SiteFooter() -> impl IntoView {
+    let locale = lang::current();
+    let backend = expect_context::<Backend>();
+    let contacts = backend.support_contacts().clone();
+    let policy = backend.privacy_policy();
+    let phones = contacts
+        .phones
+        .iter()
+        .map(|phone| {
+            let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+            let href = format!("tel:+996{}", digits.trim_start_matches('0'));
+            view! { <li><a href=href>{phone.clone()}</a></li> }
+        })
+        .collect_view();
+    view! {
+        <footer class="site-footer">
+            <div class="container">
+                <h2>{td_string!(locale, footer_support)}</h2>
+                <ul class="contacts">
+                    <li>
+                        {td_string!(locale, footer_email)} ": "
+                        <a href=format!("mailto:{}", contacts.email)>{contacts.email.clone()}</a>
+                    </li>
+                    {phones}
+                </ul>
+                <p>
+                    <a href="/documents/privacy-policy">{td_string!(locale, policy_title)}</a>
+                    " · "
+                    {td_string!(locale, edition_of, date = format::date(locale, policy.effective_from))}
+                </p>
+                <p class="operator">{td_string!(locale, site_operator)}</p>
+            </div>
+        </footer>
+    }
+}
+
+fn service_name(locale: Locale, service: ServiceKind) -> String {
+    message(locale, &format!("service_{}", service.as_str()))
+}
+
+fn status_name(locale: Locale, status: RequestStatus) -> String {
+    message(locale, &format!("status_{}", status.as_str()))
+}
+
+#[component]
+fn RequestSummary(request: PaymentRequestView) -> impl IntoView {
+    let locale = lang::current();
+    let status_class = format!("status status-{}", request.status.as_str());
+    view! {
+        <section class="summary" aria-labelledby="summary-heading">
+            <h2 id="summary-heading">{td_string!(locale, request_heading)}</h2>
+            <dl>
+                <div><dt>{td_string!(locale, code_label)}</dt><dd class="code">{request.code.to_string()}</dd></div>
+                <div><dt>{td_string!(locale, service_label)}</dt><dd>{service_name(locale, request.service)}</dd></div>
+                <div><dt>{td_string!(locale, applicant_label)}</dt><dd class="applicant">{request.applicant_masked.clone()}</dd></div>
+                <div><dt>{td_string!(locale, amount_label)}</dt><dd class="amount">{format::money(locale, request.amount)}</dd></div>
+                <div><dt>{td_string!(locale, status_label)}</dt><dd class=status_class>{status_name(locale, request.status)}</dd></div>
+                {(request.status == RequestStatus::AwaitingPayment).then(|| view! {
+                    <div><dt>{td_string!(locale, expires_label)}</dt><dd>{format::date_time(locale, request.expires_at)}</dd></div>
+                })}
+            </dl>
+        </section>
+    }
+}
+
+fn problem(text: String) -> AnyView {
+    view! { <p class="problem" role="alert">{text}</p> }.into_any()
+}
+
+async fn lookup(backend: Backend, locale: Locale, raw: String) -> AnyView {
+    let code = match PaymentCode::parse(&raw) {
+        Ok(code) => code,
+        Err(e) => return problem(message(locale, e.key())),
+    };
+    match backend.find_request(&code).await {
+        Ok(Some(request)) => {
+            let action = if request.status.is_payable() {
+                let href = format!("/pay/{}", request.code);
+                view! { <a class="button" href=href>{td_string!(locale, pay_button)}</a> }
+                    .into_any()
+            } else {
+                problem(message(locale, not_payable_key(request.status)))
+            };
+            view! { <RequestSummary request/> {action} }.into_any()
+        }
+        Ok(None) => problem(message(locale, "lookup_unknown")),
+        Err(_) => problem(message(locale, "internal_error")),
+    }
+}
+
+#[component]
+fn HomePage() -> impl IntoView {
+    let locale = lang::current();
+    let backend = expect_context::<Backend>();
+    let typed = use_query_map()
+        .with_untracked(|q| q.get("code"))
+        .filter(|c| !c.trim().is_empty());
+    let result = typed
+        .clone()
+        .map(|raw| Suspend::new(lookup(backend, locale, raw)));
+    view! {
+        <Title text=td_string!(locale, home_title)/>
+        <h1>{td_string!(locale, home_title)}</h1>
+        <p class="lead">{td_string!(locale, home_intro)}</p>
+        <form method="get" action="/" class="lookup">
+            <label for="code">{td_string!(locale, code_label)}</label>
+            <p class="hint" id="code-hint">{td_string!(locale, code_hint)}</p>
+            <div class="lookup-row">
+                <input
+                    id="code"
+                    name="code"
+                    type="text"
+                    inputmode="numeric"
+                    autocomplete="off"
+                    spellcheck="false"
+                    maxlength="32"
+                    value=typed.unwrap_or_default()
+                    aria-describedby="code-hint"
+                />
+                <button type="submit" class="button">{td_string!(locale, find_button)}</button>
+            </div>
+        </form>
+        <Suspense fallback=|| ()>{result}</Suspense>
+    }
+}
+
+fn card_form_text(locale: Locale) -> CardFormText {
+    CardFormText {
+        cardholder_label: td_string!(locale, cardholder_label).into(),
+        cardholder_hint: td_string!(locale, cardholder_hint).into(),
+        number_label: td_string!(locale, number_label).into(),
+        number_hint: td_string!(locale, number_hint).into(),
+        expiry_label: td_string!(locale, expiry_label).into(),
+        expiry_hint: td_string!(locale, expiry_hint).into(),
+        month_label: td_string!(locale, month_label).into(),
+        year_label: td_string!(locale, year_label).into(),
+        cvv_label: td_string!(locale, cvv_label).into(),
+        cvv_hint: td_string!(locale, cvv_hint).into(),
+        brand_label: td_string!(locale, brand_label).into(),
+        submit: td_string!(locale, submit_payment).into(),
+        processing: td_string!(locale, processing).into(),
+        summary_title: td_string!(locale, error_summary_title).into(),
+        messages: messages::KEYS
+            .iter()
+            .map(|key| (key.to_string(), message(locale, key)))
+            .collect(),
+    }
+}
+
+async fn pay_page(
+    backend: Backend,
+    locale: Locale,
+    raw: String,
+    posted: Option<PostedPayment>,
+) -> AnyView {
+    let Ok(code) = PaymentCode::parse(&raw) else {
+        set_status(StatusCode::NOT_FOUND);
+        return problem(message(locale, "lookup_unknown"));
+    };
+    let request = match backend.find_request(&code).await {
+        Ok(Some(request)) => request,
+        Ok(None) => {
+            set_status(StatusCode::NOT_FOUND);
+            return problem(message(locale, "lookup_unknown"));
+        }
+        Err(_) => {
+            set_status(StatusCode::SERVICE_UNAVAILABLE);
+            return problem(message(locale, "internal_error"));
+        }
+    };
+    if !request.status.is_payable() {
+        let reason = message(locale, not_payable_key(request.status));
+        return view! {
+            <RequestSummary request/>
+            <h2>{td_string!(locale, request_not_payable_title)}</h2>
+            {problem(reason)}
+        }
+        .into_any();
+    }
+
+    let (values, errors, notice) = match posted {
+        Some(PostedPayment { values, outcome }) => {
+            let (errors, notice) = match outcome {
+                Err(PayError::Invalid(errors)) => (errors, None),
+                Err(other) => (Vec::new(), Some(message(locale, other.message_key()))),
+                Ok(PayResult::Declined { reason_key }) => {
+                    (Vec::new(), Some(message(locale, &reason_key)))
+                }
+                Ok(PayResult::Paid { .. }) => (Vec::new(), None),
+            };
+            (values.without_cvv(), errors, notice)
+        }
+        None => (CardFormValues::default(), Vec::new(), None),
+    };
+    let setup = CardFormSetup {
+        action: format!("/pay/{code}"),
+        values: CardFormValues {
+            code: code.to_string(),
+            ..values
+        },
+        errors,
+        notice,
+        text: card_form_text(locale),
+        elcart_prefix: backend.elcart_prefix().to_string(),
+        today: current_month(backend.now()),
+    };
+    let policy = backend.privacy_policy();
+    view! {
+        <RequestSummary request/>
+        <section class="pay" aria-labelledby="pay-heading">
+            <h2 id="pay-heading">{td_string!(locale, pay_title)}</h2>
+            <p>{td_string!(locale, pay_intro)}</p>
+            <CardForm setup/>
+            <p class="consent">
+                {td_string!(locale, consent_before)} " "
+                <a href="/documents/privacy-policy">{td_string!(locale, consent_link)}</a> " "
+                {td_string!(locale, consent_edition, date = format::date(locale, policy.effective_from))}
+            </p>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn PayPage() -> impl IntoView {
+    let locale = lang::current();
+    let backend = expect_context::<Backend>();
+    let raw = use_params_map()
+        .with_untracked(|p| p.get("code"))
+        .unwrap_or_default();
+    let posted = use_context::<PostedPayment>();
+    view! {
+        <Title text=td_string!(locale, pay_title)/>
+        <h1>{td_string!(locale, pay_title)}</h1>
+        <Suspense fallback=|| ()>{Suspend::new(pay_page(backend, locale, raw, posted))}</Suspense>
+    }
+}
+
+#[component]
+fn Receipt(receipt: ReceiptView) -> impl IntoView {
+    let locale = lang::current();
+    view! {
+        <p class="success" role="status">{td_string!(locale, receipt_paid_message)}</p>
+        <dl class="receipt">
+            <div><dt>{td_string!(locale, receipt_number_label)}</dt><dd class="receipt-number">{receipt.receipt_number.clone()}</dd></div>
+            <div><dt>{td_string!(locale, paid_at_label)}</dt><dd>{format::date_time(locale, receipt.paid_at)}</dd></div>
+            <div><dt>{td_string!(locale, service_label)}</dt><dd>{service_name(locale, receipt.service)}</dd></div>
+            <div><dt>{td_string!(locale, code_label)}</dt><dd class="code">{receipt.code.to_string()}</dd></div>
+            <div><dt>{td_string!(locale, applicant_label)}</dt><dd>{receipt.applicant_masked.clone()}</dd></div>
+            <div><dt>{td_string!(locale, amount_label)}</dt><dd class="amount">{format::money(locale, receipt.amount)}</dd></div>
+            <div><dt>{td_string!(locale, card_label)}</dt><dd class="card">{format!("{} {}", receipt.brand.display_name(), receipt.masked_card)}</dd></div>
+            <div><dt>{td_string!(locale, cardholder_short_label)}</dt><dd>{receipt.cardholder.clone()}</dd></div>
+            <div><dt>{td_string!(locale, reference_label)}</dt><dd>{receipt.processor_reference.clone()}</dd></div>
+            <div><dt>{td_string!(locale, status_label)}</dt><dd class="status status-paid">{status_name(locale, RequestStatus::Paid)}</dd></div>
+        </dl>
+        <p class="hint">{td_string!(locale, receipt_keep_hint)}</p>
+        <p class="no-print"><a href="/">{td_string!(locale, new_payment_link)}</a></p>
+    }
+}
+
+#[component]
+fn ReceiptPage() -> impl IntoView {
+    let locale = lang::current();
+    let backend = expect_context::<Backend>();
+    let id = use_params_map()
+        .with_untracked(|p| p.get("id"))
+        .unwrap_or_default();
+    let body = Suspend::new(async move {
+        match backend.receipt(&id).await {
+            Ok(Some(receipt)) => view! { <Receipt receipt/> }.into_any(),
+            Ok(None) => {
+                set_status(StatusCode::NOT_FOUND);
+                problem(message(locale, "receipt_not_found"))
+            }
+            Err(_) => {
+                set_status(StatusCode::SERVICE_UNAVAILABLE);
+                problem(message(locale, "internal_error"))
+            }
+        }
+    });
+    view! {
+        <Title text=td_string!(locale, receipt_title)/>
+        <h1>{td_string!(locale, receipt_title)}</h1>
+        <Suspense fallback=|| ()>{body}</Suspense>
+    }
+}
+
+#[component]
+fn PrivacyPolicyPage() -> impl IntoView {
+    let locale = lang::current();
+    let policy = expect_context::<Backend>().privacy_policy();
+    let note = td_string!(locale, policy_language_note);
+    view! {
+        <Title text=td_string!(locale, policy_title)/>
+        <article class="document" lang=policy.language.clone()>
+            <p class="edition">
+                {td_string!(locale, edition_of, date = format::date(locale, policy.effective_from))}
+            </p>
+            {(!note.is_empty()).then(|| view! { <p class="translation-note" lang=lang::tag(locale)>{note}</p> })}
+            <div inner_html=policy.html.clone()></div>
+        </article>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    let locale = lang::current();
+    set_status(StatusCode::NOT_FOUND);
+    view! {
+        <Title text=td_string!(locale, not_found_title)/>
+        <h1>{td_string!(locale, not_found_title)}</h1>
+        <p>{td_string!(locale, not_found_text)}</p>
+        <p><a href="/">{td_string!(locale, back_home)}</a></p>
+    }
+}

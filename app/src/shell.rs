@@ -1,0 +1,64 @@
+//! The HTML document around every page: language, security policy, the
+//! stylesheet, and the WebAssembly loader on the pages that have an island.
+
+use crate::i18n::Locale;
+use crate::lang;
+use crate::pages::App;
+use http::HeaderValue;
+use http::header::CONTENT_SECURITY_POLICY;
+use http::request::Parts;
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use leptos_meta::MetaTags;
+
+/// Paths whose page carries an island and so loads the WebAssembly bundle;
+/// every other page is plain HTML and CSS and costs no script bytes.
+fn has_island(path: &str) -> bool {
+    path.starts_with("/pay/")
+}
+
+/// The Content-Security-Policy of a rendered page: scripts only from our
+/// origin or with this response's nonce, no inline styles, no framing.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+         form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+    )
+}
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let parts = use_context::<Parts>();
+    let locale: Locale = parts.as_ref().map(lang::resolve).unwrap_or(Locale::ru);
+    provide_context(locale);
+    let path = parts
+        .as_ref()
+        .map(|p| p.uri.path().to_string())
+        .unwrap_or_default();
+
+    if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) {
+        if let Ok(value) = HeaderValue::from_str(&content_security_policy(&nonce)) {
+            response.insert_header(CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    let scripts =
+        has_island(&path).then(|| view! { <HydrationScripts options=options islands=true/> });
+
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang::tag(locale)>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="stylesheet" href="/pkg/tolem.css"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                {scripts}
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}

@@ -1,0 +1,419 @@
+//! Card brands and the table that recognises them from the leading digits.
+//!
+//! The table is data, not code, so that a prefix that turns out to be wrong
+//! (see the Elcart note on [`BrandTable::default`]) can be fixed from
+//! configuration without touching the parsing logic.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A card scheme accepted on the site.
+///
+/// Serialised with the same lower-case names as [`CardBrand::as_str`], so the
+/// JSON form and the database form never disagree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CardBrand {
+    /// Visa.
+    #[serde(rename = "visa")]
+    Visa,
+    /// Mastercard (both the 51–55 and the 2221–2720 ranges).
+    #[serde(rename = "mastercard")]
+    Mastercard,
+    /// China `UnionPay`.
+    #[serde(rename = "unionpay")]
+    UnionPay,
+    /// Russia's national card scheme.
+    #[serde(rename = "mir")]
+    Mir,
+    /// Kyrgyzstan's national card scheme.
+    #[serde(rename = "elcart")]
+    Elcart,
+}
+
+impl CardBrand {
+    /// Every brand, in the order the site lists them.
+    pub const ALL: [CardBrand; 5] = [
+        CardBrand::Visa,
+        CardBrand::Mastercard,
+        CardBrand::UnionPay,
+        CardBrand::Mir,
+        CardBrand::Elcart,
+    ];
+
+    /// Stable machine name, used in storage, URLs and CSS classes.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CardBrand::Visa => "visa",
+            CardBrand::Mastercard => "mastercard",
+            CardBrand::UnionPay => "unionpay",
+            CardBrand::Mir => "mir",
+            CardBrand::Elcart => "elcart",
+        }
+    }
+
+    /// Inverse of [`CardBrand::as_str`].
+    #[must_use]
+    pub fn from_str_opt(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.as_str() == s)
+    }
+
+    /// The brand's own spelling, shown to the citizen (a trademark, so it is
+    /// not translated).
+    #[must_use]
+    pub fn display_name(self) -> &'static str {
+        match self {
+            CardBrand::Visa => "Visa",
+            CardBrand::Mastercard => "Mastercard",
+            CardBrand::UnionPay => "UnionPay",
+            CardBrand::Mir => "Mir",
+            CardBrand::Elcart => "Elcart",
+        }
+    }
+
+    /// Number of digits in the card security code.
+    ///
+    /// All brands accepted today use 3; this stays a method so a brand with a
+    /// 4-digit code (American Express style) can be added in one place.
+    #[must_use]
+    pub fn cvv_len(self) -> usize {
+        match self {
+            CardBrand::Visa
+            | CardBrand::Mastercard
+            | CardBrand::UnionPay
+            | CardBrand::Mir
+            | CardBrand::Elcart => 3,
+        }
+    }
+}
+
+/// One row of the brand table.
+///
+/// A number belongs to `brand` when its first `prefix_digits` digits, read as
+/// an integer, lie in `prefix_start..=prefix_end`, and it is then valid only
+/// with one of the `lengths`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrandRule {
+    /// Brand this rule recognises.
+    pub brand: CardBrand,
+    /// Lowest prefix value (inclusive).
+    pub prefix_start: u64,
+    /// Highest prefix value (inclusive).
+    pub prefix_end: u64,
+    /// How many leading digits form the prefix.
+    pub prefix_digits: u8,
+    /// Allowed total lengths of the card number.
+    pub lengths: Vec<u8>,
+}
+
+impl BrandRule {
+    /// Whether the leading digits of `digits` fall in this rule's range.
+    /// `digits` must already be ASCII digits only.
+    fn matches(&self, digits: &str) -> bool {
+        let n = usize::from(self.prefix_digits);
+        if n == 0 {
+            return false;
+        }
+        match digits.get(..n).and_then(leading_value) {
+            Some(v) => (self.prefix_start..=self.prefix_end).contains(&v),
+            None => false,
+        }
+    }
+}
+
+/// Reads an ASCII digit string as an integer; `None` on overflow or a
+/// non-digit, so a hostile table or input can never panic here.
+fn leading_value(s: &str) -> Option<u64> {
+    s.bytes().try_fold(0_u64, |acc, b| {
+        if b.is_ascii_digit() {
+            acc.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+        } else {
+            None
+        }
+    })
+}
+
+/// Why a brand table could not be built from configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BrandTableError {
+    /// The prefix was empty.
+    Empty,
+    /// The prefix contained something other than ASCII digits.
+    InvalidCharacters,
+    /// The prefix was longer than 8 digits.
+    TooLong,
+}
+
+impl BrandTableError {
+    /// Translation key for this error.
+    #[must_use]
+    pub fn key(&self) -> &'static str {
+        match self {
+            BrandTableError::Empty => "brand_prefix_empty",
+            BrandTableError::InvalidCharacters => "brand_prefix_invalid_characters",
+            BrandTableError::TooLong => "brand_prefix_too_long",
+        }
+    }
+}
+
+impl fmt::Display for BrandTableError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BrandTableError::Empty => "card prefix is empty",
+            BrandTableError::InvalidCharacters => "card prefix must contain only digits",
+            BrandTableError::TooLong => "card prefix is too long",
+        })
+    }
+}
+
+impl std::error::Error for BrandTableError {}
+
+/// Longest Elcart prefix accepted from configuration; longer would eat into
+/// the account-number part of the card number.
+const MAX_ELCART_PREFIX_DIGITS: usize = 8;
+
+/// The ordered set of [`BrandRule`]s used to recognise card numbers.
+#[derive(Clone, Debug)]
+pub struct BrandTable {
+    rules: Vec<BrandRule>,
+}
+
+impl Default for BrandTable {
+    /// The standard table:
+    ///
+    /// | brand      | prefix           | lengths       |
+    /// |------------|------------------|---------------|
+    /// | Visa       | 4                | 13, 16, 19    |
+    /// | Mastercard | 51–55, 2221–2720 | 16            |
+    /// | Mir        | 2200–2204        | 16–19         |
+    /// | `UnionPay` | 62               | 16–19         |
+    /// | Elcart     | 9417             | 16            |
+    ///
+    /// **The Elcart prefix `9417` is an ASSUMPTION** not confirmed by any
+    /// public source: the scheme does not publish its BIN ranges. It is
+    /// configurable through [`BrandTable::with_elcart_prefix`] and must be
+    /// checked against the acquiring bank's BIN list before going live.
+    fn default() -> Self {
+        let rule = |brand, prefix_start, prefix_end, prefix_digits, lengths: &[u8]| BrandRule {
+            brand,
+            prefix_start,
+            prefix_end,
+            prefix_digits,
+            lengths: lengths.to_vec(),
+        };
+        BrandTable {
+            rules: vec![
+                rule(CardBrand::Visa, 4, 4, 1, &[13, 16, 19]),
+                rule(CardBrand::Mastercard, 51, 55, 2, &[16]),
+                rule(CardBrand::Mastercard, 2221, 2720, 4, &[16]),
+                rule(CardBrand::Mir, 2200, 2204, 4, &[16, 17, 18, 19]),
+                rule(CardBrand::UnionPay, 62, 62, 2, &[16, 17, 18, 19]),
+                rule(CardBrand::Elcart, 9417, 9417, 4, &[16]),
+            ],
+        }
+    }
+}
+
+impl BrandTable {
+    /// The standard table with the Elcart rule replaced by one for `prefix`
+    /// (1–8 digits, surrounding whitespace ignored), length 16.
+    ///
+    /// # Errors
+    ///
+    /// [`BrandTableError`] when the prefix is empty, not all digits, or longer
+    /// than 8 digits.
+    pub fn with_elcart_prefix(prefix: &str) -> Result<BrandTable, BrandTableError> {
+        let prefix = prefix.trim();
+        if prefix.is_empty() {
+            return Err(BrandTableError::Empty);
+        }
+        if !prefix.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(BrandTableError::InvalidCharacters);
+        }
+        if prefix.len() > MAX_ELCART_PREFIX_DIGITS {
+            return Err(BrandTableError::TooLong);
+        }
+        let value = leading_value(prefix).ok_or(BrandTableError::TooLong)?;
+        let digits = u8::try_from(prefix.len()).map_err(|_| BrandTableError::TooLong)?;
+        let mut table = BrandTable::default();
+        table.rules.retain(|r| r.brand != CardBrand::Elcart);
+        table.rules.push(BrandRule {
+            brand: CardBrand::Elcart,
+            prefix_start: value,
+            prefix_end: value,
+            prefix_digits: digits,
+            lengths: vec![16],
+        });
+        Ok(table)
+    }
+
+    /// The rules, in table order.
+    #[must_use]
+    pub fn rules(&self) -> &[BrandRule] {
+        &self.rules
+    }
+
+    /// The brand of a full or partial card number.
+    ///
+    /// Spaces and hyphens are skipped so the browser can call this on what the
+    /// citizen is typing; any other non-digit gives `None`. A rule only
+    /// matches once at least its `prefix_digits` digits are present, and the
+    /// longest matching prefix wins (the earlier rule on a tie), so a
+    /// configured Elcart prefix starting with `4` still beats Visa.
+    #[must_use]
+    pub fn detect(&self, digits: &str) -> Option<CardBrand> {
+        let mut clean = String::new();
+        for c in digits.chars() {
+            if c.is_ascii_digit() {
+                clean.push(c);
+            } else if !is_separator(c) {
+                return None;
+            }
+        }
+        self.rule_for(&clean).map(|r| r.brand)
+    }
+
+    /// Every total length allowed for `brand`, sorted and without repeats;
+    /// empty when the table has no rule for it.
+    #[must_use]
+    pub fn lengths_for(&self, brand: CardBrand) -> Vec<u8> {
+        let mut lengths: Vec<u8> = self
+            .rules
+            .iter()
+            .filter(|r| r.brand == brand)
+            .flat_map(|r| r.lengths.iter().copied())
+            .collect();
+        lengths.sort_unstable();
+        lengths.dedup();
+        lengths
+    }
+
+    /// The winning rule for a string of ASCII digits.
+    pub(crate) fn rule_for(&self, digits: &str) -> Option<&BrandRule> {
+        let mut best: Option<&BrandRule> = None;
+        for rule in self.rules.iter().filter(|r| r.matches(digits)) {
+            if best.is_none_or(|b| rule.prefix_digits > b.prefix_digits) {
+                best = Some(rule);
+            }
+        }
+        best
+    }
+}
+
+/// Characters a citizen may type between digit groups.
+pub(crate) fn is_separator(c: char) -> bool {
+    c == '-' || c.is_whitespace()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn as_str_round_trips() {
+        for b in CardBrand::ALL {
+            assert_eq!(CardBrand::from_str_opt(b.as_str()), Some(b));
+            assert_eq!(b.cvv_len(), 3);
+        }
+        assert_eq!(CardBrand::from_str_opt("Visa"), None);
+        assert_eq!(CardBrand::from_str_opt(""), None);
+    }
+
+    #[test]
+    fn display_names() {
+        let names: Vec<_> = CardBrand::ALL.iter().map(|b| b.display_name()).collect();
+        assert_eq!(names, ["Visa", "Mastercard", "UnionPay", "Mir", "Elcart"]);
+    }
+
+    #[test]
+    fn detect_partial_numbers() {
+        let t = BrandTable::default();
+        let cases: &[(&str, Option<CardBrand>)] = &[
+            ("", None),
+            ("4", Some(CardBrand::Visa)),
+            ("4111 11", Some(CardBrand::Visa)),
+            ("5", None),
+            ("50", None),
+            ("51", Some(CardBrand::Mastercard)),
+            ("55", Some(CardBrand::Mastercard)),
+            ("56", None),
+            ("22", None),
+            ("222", None),
+            ("2221", Some(CardBrand::Mastercard)),
+            ("2720", Some(CardBrand::Mastercard)),
+            ("2721", None),
+            ("2200", Some(CardBrand::Mir)),
+            ("2204", Some(CardBrand::Mir)),
+            ("2205", None),
+            ("62", Some(CardBrand::UnionPay)),
+            ("6", None),
+            ("941", None),
+            ("9417", Some(CardBrand::Elcart)),
+            ("9417-0000", Some(CardBrand::Elcart)),
+            ("9418", None),
+            ("4x", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(t.detect(input), *want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn lengths_for_brands() {
+        let t = BrandTable::default();
+        assert_eq!(t.lengths_for(CardBrand::Visa), [13, 16, 19]);
+        assert_eq!(t.lengths_for(CardBrand::Mastercard), [16]);
+        assert_eq!(t.lengths_for(CardBrand::Mir), [16, 17, 18, 19]);
+        assert_eq!(t.lengths_for(CardBrand::UnionPay), [16, 17, 18, 19]);
+        assert_eq!(t.lengths_for(CardBrand::Elcart), [16]);
+    }
+
+    #[test]
+    fn elcart_prefix_is_configurable() {
+        let t = BrandTable::with_elcart_prefix(" 41234 ");
+        assert!(t.is_ok());
+        let t = t.unwrap_or_default();
+        assert_eq!(t.detect("4123"), Some(CardBrand::Visa));
+        assert_eq!(t.detect("41234"), Some(CardBrand::Elcart));
+        assert_eq!(t.detect("9417"), None);
+        let elcart: Vec<_> = t
+            .rules()
+            .iter()
+            .filter(|r| r.brand == CardBrand::Elcart)
+            .collect();
+        assert_eq!(elcart.len(), 1);
+    }
+
+    #[test]
+    fn elcart_prefix_errors() {
+        let cases: &[(&str, BrandTableError, &str)] = &[
+            ("", BrandTableError::Empty, "brand_prefix_empty"),
+            ("  ", BrandTableError::Empty, "brand_prefix_empty"),
+            (
+                "94a7",
+                BrandTableError::InvalidCharacters,
+                "brand_prefix_invalid_characters",
+            ),
+            (
+                "123456789",
+                BrandTableError::TooLong,
+                "brand_prefix_too_long",
+            ),
+        ];
+        for (input, err, key) in cases {
+            let got = BrandTable::with_elcart_prefix(input).map(|_| ());
+            assert_eq!(got, Err(*err), "input {input:?}");
+            assert_eq!(err.key(), *key);
+        }
+        assert!(BrandTable::with_elcart_prefix("12345678").is_ok());
+    }
+
+    #[test]
+    fn leading_zero_prefix() {
+        let t = BrandTable::with_elcart_prefix("0417");
+        let t = t.unwrap_or_default();
+        assert_eq!(t.detect("0417"), Some(CardBrand::Elcart));
+        assert_eq!(t.detect("041"), None);
+    }
+}

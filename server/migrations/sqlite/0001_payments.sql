@@ -1,0 +1,33 @@
+-- Payment requests issued by government offices, and card payments made for them.
+-- Card data kept: brand, first six and last four digits, and the cardholder name.
+-- Never the full number, never the CVV.
+
+CREATE TABLE payment_requests (
+    code            TEXT PRIMARY KEY NOT NULL,
+    service_kind    TEXT NOT NULL CHECK (service_kind IN ('passport', 'driving_licence', 'meken_card')),
+    applicant_name  TEXT NOT NULL,
+    amount_tyiyn    INTEGER NOT NULL CHECK (amount_tyiyn > 0),
+    currency        TEXT NOT NULL DEFAULT 'KGS' CHECK (currency = 'KGS'),
+    status          TEXT NOT NULL CHECK (status IN ('awaiting_payment', 'paid', 'expired', 'cancelled')),
+    expires_at      TEXT NOT NULL,
+    created_at      TEXT NOT NULL
+);
+
+CREATE TABLE payments (
+    receipt_number      INTEGER PRIMARY KEY AUTOINCREMENT,
+    id                  TEXT NOT NULL UNIQUE,
+    code                TEXT NOT NULL REFERENCES payment_requests (code),
+    amount_tyiyn        INTEGER NOT NULL CHECK (amount_tyiyn > 0),
+    currency            TEXT NOT NULL CHECK (currency = 'KGS'),
+    card_brand          TEXT NOT NULL,
+    card_first6         TEXT NOT NULL CHECK (length(card_first6) = 6),
+    card_last4          TEXT NOT NULL CHECK (length(card_last4) = 4),
+    cardholder_name     TEXT NOT NULL,
+    status              TEXT NOT NULL CHECK (status IN ('authorising', 'approved', 'declined', 'failed')),
+    decline_reason      TEXT,
+    processor_reference TEXT,
+    created_at          TEXT NOT NULL,
+    completed_at        TEXT
+);
+
+CREATE INDEX payments_by_code ON payments (code);
