@@ -78,6 +78,10 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
     let errors = RwSignal::new(errors);
     let notice = RwSignal::new(notice);
     let busy = RwSignal::new(false);
+    // Effects run only in the browser: the flag tells tests (and CSS) that
+    // the checks are live.
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
     let summary_ref = NodeRef::<leptos::html::Div>::new();
     let cvv_ref = NodeRef::<leptos::html::Input>::new();
 
@@ -183,7 +187,14 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
     let invalid = move |field: Field| move || error_for(field).map(|_| "true");
 
     view! {
-        <form method="post" action=action class="card-form" novalidate on:submit=on_submit>
+        <form
+            method="post"
+            action=action
+            class="card-form"
+            novalidate
+            data-ready=move || ready.get().then_some("true")
+            on:submit=on_submit
+        >
             <input type="hidden" name="code" value=values.code.clone()/>
             <div
                 class="error-summary"

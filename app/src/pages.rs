@@ -61,11 +61,11 @@ fn set_status(status: StatusCode) {
 fn SiteHeader() -> impl IntoView {
     let locale = lang::current();
     let location = use_location();
-    let here = format!(
-        "{}{}",
-        location.pathname.get_untracked(),
-        location.search.get_untracked()
-    );
+    let search = location.search.get_untracked();
+    let here = match search.trim_start_matches('?') {
+        "" => location.pathname.get_untracked(),
+        query => format!("{}?{query}", location.pathname.get_untracked()),
+    };
     let links = lang::ALL
         .into_iter()
         .map(|option| {
@@ -95,7 +95,10 @@ fn SiteHeader() -> impl IntoView {
 #[component]
 fn SiteFooter() -> impl IntoView {
     let locale = lang::current();
-    let backend = expect_context::<Backend>();
+    // Absent only while the server walks the routes at start-up.
+    let Some(backend) = use_context::<Backend>() else {
+        return ().into_any();
+    };
     let contacts = backend.support_contacts().clone();
     let policy = backend.privacy_policy();
     let phones = contacts
@@ -127,6 +130,7 @@ fn SiteFooter() -> impl IntoView {
             </div>
         </footer>
     }
+    .into_any()
 }
 
 fn service_name(locale: Locale, service: ServiceKind) -> String {

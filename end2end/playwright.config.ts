@@ -1,0 +1,37 @@
+import { defineConfig, devices } from '@playwright/test';
+
+// The server is started by scripts/e2e.sh (fresh SQLite file, sandbox
+// processor, demo data) and its address handed over in TOLEM_BASE_URL.
+const baseURL = process.env.TOLEM_BASE_URL ?? 'http://127.0.0.1:3000';
+
+// Debian's Chromium: browsers cannot be downloaded on these machines.
+const launchOptions = {
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+  ],
+};
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  reporter: [['list']],
+  use: { baseURL, trace: 'off', launchOptions },
+  // Every spec runs twice: with JavaScript (the island checks as you type)
+  // and without it (the server answers every post).
+  projects: [
+    { name: 'js', use: { ...devices['Pixel 7'], locale: 'ru-RU', javaScriptEnabled: true, launchOptions } },
+    { name: 'nojs', use: { ...devices['Pixel 7'], locale: 'ru-RU', javaScriptEnabled: false, launchOptions } },
+  ],
+});

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, then runs every test:
+# formatting, clippy, unit, property and integration tests, and the
+# Playwright suite with JavaScript on and off.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+source scripts/env.sh
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "format"
+cargo fmt --all --check
+
+step "clippy (server side, then the WebAssembly side)"
+cargo clippy -p domain -p app -p server --features app/ssr --all-targets -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+step "unit, property and integration tests"
+cargo test -p domain -p app -p server --features app/ssr
+
+step "end-to-end (Playwright, JavaScript on and off)"
+scripts/e2e.sh

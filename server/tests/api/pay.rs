@@ -1,0 +1,189 @@
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_no_js_payment_ends_on_a_receipt_that_shows_only_the_masked_card() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .post_card_form("11202600000001", &card_fields(APPROVED_CARD, CVV))
+        .await;
+    assert_eq!(response.status(), 303);
+    let receipt_url = location(&response);
+    assert!(receipt_url.starts_with("/receipt/"));
+    let receipt_id = receipt_url.trim_start_matches("/receipt/");
+    assert_eq!(receipt_id.len(), 32, "unguessable id");
+
+    let (status, html) = app.get_html(&receipt_url).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Оплата прошла успешно"));
+    assert!(html.contains("TLM-"));
+    assert!(html.contains("Visa 411111******1111"));
+    assert!(html.contains("11202600000001"));
+    assert!(html.contains("2\u{a0}200,00 сом"));
+    assert!(html.contains("AIBEK ASANOV"));
+    assert!(!html.contains("4111111111111111"));
+    assert!(!html.contains(CVV));
+
+    // The code is now paid.
+    let (_, html) = app.get_html("/?code=11202600000001").await;
+    assert!(html.contains("уже оплачен"));
+}
+
+#[tokio::test]
+async fn invalid_input_comes_back_with_errors_and_everything_typed_but_the_cvv() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .post_card_form(
+            "11202600000002",
+            &[
+                ("cardholder", "Айбек"),
+                ("number", "4111 1111 1111 1112"),
+                ("exp_month", "13"),
+                ("exp_year", "30"),
+                ("cvv", "654"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Номер карты введён с ошибкой"));
+    assert!(html.contains("Введите имя латинскими буквами"));
+    assert!(html.contains("Месяц должен быть от 01 до 12"));
+    assert!(
+        html.contains(r#"value="4111 1111 1111 1112""#),
+        "number kept"
+    );
+    assert!(html.contains(r#"value="Айбек""#), "name kept");
+    assert!(html.contains(r#"value="13""#), "month kept");
+    assert!(!html.contains("654"), "the CVV is never sent back");
+    assert_eq!(app.sandbox.calls(), 0, "nothing reached the processor");
+}
+
+#[tokio::test]
+async fn a_declined_card_can_be_retried_with_another_card() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .post_card_form("11202600000003", &card_fields(DECLINED_CARD, CVV))
+        .await;
+    assert_eq!(response.status(), 402);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Банк отклонил платёж"));
+    assert!(html.contains(r#"value="4000 0000 0000 0002""#));
+    assert!(!html.contains(CVV));
+
+    let retry = app
+        .post_card_form("11202600000003", &card_fields(APPROVED_CARD, CVV))
+        .await;
+    assert_eq!(retry.status(), 303);
+    assert_eq!(app.sandbox.calls(), 2);
+}
+
+#[tokio::test]
+async fn a_processor_failure_says_nothing_was_charged() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .post_card_form("11202600000004", &card_fields(PROCESSOR_ERROR_CARD, CVV))
+        .await;
+    assert_eq!(response.status(), 502);
+    assert!(response.text().await.unwrap().contains("Деньги не списаны"));
+}
+
+#[tokio::test]
+async fn a_second_payment_of_a_paid_code_is_refused_before_the_processor() {
+    let app = TestApp::spawn().await;
+    let first = app
+        .post_card_form("11202600000005", &card_fields(APPROVED_CARD, CVV))
+        .await;
+    assert_eq!(first.status(), 303);
+    assert_eq!(app.sandbox.calls(), 1);
+    let second = app
+        .post_card_form("11202600000005", &card_fields(APPROVED_CARD, CVV))
+        .await;
+    assert_eq!(second.status(), 409);
+    assert!(second.text().await.unwrap().contains("уже оплачен"));
+    assert_eq!(app.sandbox.calls(), 1, "the processor was not called again");
+
+    let already_paid = app
+        .post_card_form("13202600000091", &card_fields(APPROVED_CARD, CVV))
+        .await;
+    assert_eq!(already_paid.status(), 409);
+    assert_eq!(app.sandbox.calls(), 1);
+}
+
+fn server_fn_body(code: &str, number: &str) -> Vec<(String, String)> {
+    [
+        ("code", code),
+        ("cardholder", "AIBEK ASANOV"),
+        ("number", number),
+        ("exp_month", "12"),
+        ("exp_year", "30"),
+        ("cvv", CVV),
+    ]
+    .into_iter()
+    .map(|(k, v)| (format!("form[{k}]"), v.to_string()))
+    .collect()
+}
+
+#[tokio::test]
+async fn the_pay_server_function_charges_and_answers_the_receipt_id() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post(app.url("/api/pay"))
+        .form(&server_fn_body("16202600000001", APPROVED_CARD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("Paid"), "{body}");
+    assert_eq!(app.sandbox.calls(), 1);
+}
+
+#[tokio::test]
+async fn server_function_errors_never_carry_input_in_a_redirect() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post(app.url("/api/pay"))
+        .header("accept", "text/html")
+        .header("referer", app.url("/pay/16202600000002"))
+        .form(&server_fn_body("16202600000002", "4111 1111 1111 1112"))
+        .send()
+        .await
+        .unwrap();
+    let location = location(&response);
+    assert!(response.status().is_redirection() || response.status().is_client_error());
+    for secret in ["4111", "1112", CVV, "AIBEK"] {
+        assert!(
+            !location.contains(secret),
+            "{secret} leaked into {location}"
+        );
+    }
+    let body = response.text().await.unwrap();
+    assert!(!body.contains("4111 1111"), "error body echoes no input");
+    assert_eq!(app.sandbox.calls(), 0);
+}
+
+#[tokio::test]
+async fn no_card_number_or_cvv_reaches_the_database() {
+    let app = TestApp::spawn().await;
+    for (code, card) in [
+        ("16202600000003", DECLINED_CARD),
+        ("16202600000003", APPROVED_CARD),
+        ("16202600000004", PROCESSOR_ERROR_CARD),
+    ] {
+        app.post_card_form(code, &card_fields(card, CVV)).await;
+    }
+    let bytes = app.database_bytes();
+    assert!(!bytes.is_empty());
+    assert!(contains(&bytes, "411111"), "first six are kept");
+    for secret in [
+        "4111111111111111",
+        "4000000000000002",
+        "4000000000000119",
+        "4111 1111",
+        CVV,
+    ] {
+        assert!(!contains(&bytes, secret), "{secret} is in the database");
+    }
+}
