@@ -36,10 +36,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         .map(|p| p.uri.path().to_string())
         .unwrap_or_default();
 
-    if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) {
-        if let Ok(value) = HeaderValue::from_str(&content_security_policy(&nonce)) {
-            response.insert_header(CONTENT_SECURITY_POLICY, value);
-        }
+    if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>())
+        && let Ok(value) = HeaderValue::from_str(&content_security_policy(&nonce))
+    {
+        response.insert_header(CONTENT_SECURITY_POLICY, value);
     }
     let scripts =
         has_island(&path).then(|| view! { <HydrationScripts options=options islands=true/> });

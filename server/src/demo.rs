@@ -227,10 +227,10 @@ pub fn kinds_and_statuses() -> (Vec<ServiceKind>, Vec<RequestStatus>) {
     let mut kinds = Vec::new();
     let mut statuses = Vec::new();
     for (code, _, _, status) in DEMO_REQUESTS {
-        if let Some(kind) = PaymentCode::parse(code).ok().and_then(|c| c.service_kind()) {
-            if !kinds.contains(&kind) {
-                kinds.push(kind);
-            }
+        if let Some(kind) = PaymentCode::parse(code).ok().and_then(|c| c.service_kind())
+            && !kinds.contains(&kind)
+        {
+            kinds.push(kind);
         }
         if !statuses.contains(status) {
             statuses.push(*status);

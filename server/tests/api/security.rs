@@ -44,9 +44,13 @@ async fn every_inline_script_carries_the_nonce_of_its_response() {
     let html = response.text().await.unwrap();
     let scripts = html.matches("<script").count();
     assert!(scripts > 0, "the pay page loads its island");
+    let with_nonce = html.matches(&format!("<script nonce=\"{nonce}\"")).count()
+        + html
+            .matches(&format!("<script type=\"module\" nonce=\"{nonce}\""))
+            .count();
     assert_eq!(
-        html.matches(&format!("nonce=\"{nonce}\"")).count() >= scripts,
-        true
+        with_nonce, scripts,
+        "every script carries this response's nonce"
     );
 
     let other = app.get("/pay/11202600000006").await;
