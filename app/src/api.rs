@@ -125,7 +125,9 @@ impl FromServerFnError for PayError {
 /// Checks the card form again on the server, charges the card and records the
 /// payment. The browser calls it after its own checks pass; the no-JavaScript
 /// form post calls the same function through the server's form handler.
-#[server(prefix = "/api", endpoint = "pay")]
+// JSON both ways: the island already needs serde_json for its props, so a
+// URL-encoded request would add a second serialiser to the bundle.
+#[server(prefix = "/api", endpoint = "pay", input = server_fn::codec::Json)]
 pub async fn pay(form: CardFormValues) -> Result<PayResult, PayError> {
     let backend = use_context::<crate::backend::Backend>().ok_or(PayError::Internal)?;
     crate::backend::pay(&backend, form).await

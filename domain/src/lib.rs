@@ -30,10 +30,12 @@
 
 pub mod card;
 pub mod money;
+pub mod payment;
 pub mod payment_code;
 pub mod request;
 
 pub use card::*;
 pub use money::*;
+pub use payment::*;
 pub use payment_code::*;
 pub use request::*;

@@ -23,7 +23,9 @@ CREATE TABLE payments (
     card_first6         TEXT NOT NULL CHECK (length(card_first6) = 6),
     card_last4          TEXT NOT NULL CHECK (length(card_last4) = 4),
     cardholder_name     TEXT NOT NULL,
-    status              TEXT NOT NULL CHECK (status IN ('authorising', 'approved', 'declined', 'failed')),
+    -- The states of domain::PaymentState; every change is a guarded update plus an event.
+    status              TEXT NOT NULL CHECK (status IN ('created', 'authorising', 'three_ds_required',
+                            'succeeded', 'declined', 'failed', 'unknown', 'expired')),
     decline_reason      TEXT,
     processor_reference TEXT,
     created_at          TEXT NOT NULL,
@@ -31,3 +33,15 @@ CREATE TABLE payments (
 );
 
 CREATE INDEX payments_by_code ON payments (code);
+
+-- Every state change of a payment, with when and why.
+CREATE TABLE payment_events (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    payment_id  TEXT NOT NULL REFERENCES payments (id),
+    from_state  TEXT,
+    to_state    TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    at          TEXT NOT NULL
+);
+
+CREATE INDEX payment_events_by_payment ON payment_events (payment_id);

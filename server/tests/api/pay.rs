@@ -109,18 +109,17 @@ async fn a_second_payment_of_a_paid_code_is_refused_before_the_processor() {
     assert_eq!(app.sandbox.calls(), 1);
 }
 
-fn server_fn_body(code: &str, number: &str) -> Vec<(String, String)> {
-    [
-        ("code", code),
-        ("cardholder", "AIBEK ASANOV"),
-        ("number", number),
-        ("exp_month", "12"),
-        ("exp_year", "30"),
-        ("cvv", CVV),
-    ]
-    .into_iter()
-    .map(|(k, v)| (format!("form[{k}]"), v.to_string()))
-    .collect()
+fn server_fn_body(code: &str, number: &str) -> serde_json::Value {
+    serde_json::json!({
+        "form": {
+            "code": code,
+            "cardholder": "AIBEK ASANOV",
+            "number": number,
+            "exp_month": "12",
+            "exp_year": "30",
+            "cvv": CVV,
+        }
+    })
 }
 
 #[tokio::test]
@@ -129,7 +128,7 @@ async fn the_pay_server_function_charges_and_answers_the_receipt_id() {
     let response = app
         .client
         .post(app.url("/api/pay"))
-        .form(&server_fn_body("16202600000001", APPROVED_CARD))
+        .json(&server_fn_body("16202600000001", APPROVED_CARD))
         .send()
         .await
         .unwrap();
@@ -147,7 +146,7 @@ async fn server_function_errors_never_carry_input_in_a_redirect() {
         .post(app.url("/api/pay"))
         .header("accept", "text/html")
         .header("referer", app.url("/pay/16202600000002"))
-        .form(&server_fn_body("16202600000002", "4111 1111 1111 1112"))
+        .json(&server_fn_body("16202600000002", "4111 1111 1111 1112"))
         .send()
         .await
         .unwrap();
