@@ -307,7 +307,7 @@ async fn pay_page(
     view! {
         <RequestSummary request/>
         <section class="pay" aria-labelledby="pay-heading">
-            <h2 id="pay-heading">{td_string!(locale, pay_title)}</h2>
+            <h2 id="pay-heading">{td_string!(locale, card_details_heading)}</h2>
             <p>{td_string!(locale, pay_intro)}</p>
             <CardForm setup/>
             <p class="consent">
