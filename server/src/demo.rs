@@ -3,7 +3,7 @@
 
 use crate::storage::{PaymentRequest, PaymentStore, StoreError};
 use chrono::{DateTime, Duration, Utc};
-use domain::{Money, PaymentCode, RequestStatus, ServiceKind};
+use domain::{Money, PaymentCode, RequestStatus};
 
 /// (code, applicant, amount in tyiyn, status). Codes start with their service's prefix.
 pub const DEMO_REQUESTS: &[(&str, &str, i64, RequestStatus)] = &[
@@ -222,26 +222,26 @@ pub async fn seed(store: &dyn PaymentStore, now: DateTime<Utc>) -> Result<usize,
     Ok(DEMO_REQUESTS.len())
 }
 
-/// Demo data covers every service kind and every status.
-pub fn kinds_and_statuses() -> (Vec<ServiceKind>, Vec<RequestStatus>) {
-    let mut kinds = Vec::new();
-    let mut statuses = Vec::new();
-    for (code, _, _, status) in DEMO_REQUESTS {
-        if let Some(kind) = PaymentCode::parse(code).ok().and_then(|c| c.service_kind())
-            && !kinds.contains(&kind)
-        {
-            kinds.push(kind);
-        }
-        if !statuses.contains(status) {
-            statuses.push(*status);
-        }
-    }
-    (kinds, statuses)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::ServiceKind;
+
+    fn kinds_and_statuses() -> (Vec<ServiceKind>, Vec<RequestStatus>) {
+        let mut kinds = Vec::new();
+        let mut statuses = Vec::new();
+        for (code, _, _, status) in DEMO_REQUESTS {
+            if let Some(kind) = PaymentCode::parse(code).ok().and_then(|c| c.service_kind())
+                && !kinds.contains(&kind)
+            {
+                kinds.push(kind);
+            }
+            if !statuses.contains(status) {
+                statuses.push(*status);
+            }
+        }
+        (kinds, statuses)
+    }
 
     #[test]
     fn demo_data_covers_every_kind_and_status() {
