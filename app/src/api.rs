@@ -25,6 +25,10 @@ pub struct CardFormValues {
     pub exp_year: String,
     #[serde(default)]
     pub cvv: String,
+    /// Made when the form is rendered: every submit of this form is the same
+    /// payment attempt, however often it arrives.
+    #[serde(default)]
+    pub idempotency_key: String,
 }
 
 impl CardFormValues {
@@ -39,6 +43,7 @@ impl fmt::Debug for CardFormValues {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CardFormValues")
             .field("code", &self.code)
+            .field("idempotency_key", &self.idempotency_key)
             .field("card", &"[redacted]")
             .finish()
     }
@@ -76,8 +81,19 @@ pub struct FieldError {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PayResult {
-    Paid { receipt_id: String },
-    Declined { reason_key: String },
+    Paid {
+        receipt_id: String,
+    },
+    /// The bank said no. A new attempt needs the new key.
+    Declined {
+        reason_key: String,
+        next_key: String,
+    },
+    /// The payment goes on elsewhere: the bank's challenge, or the page that
+    /// waits for an answer the acquirer has not given yet.
+    Continue {
+        url: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,8 +102,10 @@ pub enum PayError {
     Invalid(Vec<FieldError>),
     /// The payment code cannot be paid (unknown, paid, expired or cancelled).
     NotPayable { reason_key: String },
-    /// The card processor could not be reached or failed; nothing was charged.
-    ProcessorUnavailable,
+    /// The card processor could not be reached or refused; nothing was charged.
+    ProcessorUnavailable { next_key: String },
+    /// The form's key was missing or already used with other details.
+    StaleForm { next_key: String },
     /// Something failed on our side; details are in the server log only.
     Internal,
 }
@@ -98,8 +116,21 @@ impl PayError {
         match self {
             PayError::Invalid(_) => "error_summary_title",
             PayError::NotPayable { reason_key } => reason_key,
-            PayError::ProcessorUnavailable => "pay_processor_unavailable",
+            PayError::ProcessorUnavailable { .. } => "pay_processor_unavailable",
+            PayError::StaleForm { .. } => "pay_stale_form",
             PayError::Internal => "internal_error",
+        }
+    }
+}
+
+impl PayError {
+    /// The key a new attempt must carry, when this error ended an attempt.
+    pub fn next_key(&self) -> Option<&str> {
+        match self {
+            PayError::ProcessorUnavailable { next_key } | PayError::StaleForm { next_key } => {
+                Some(next_key)
+            }
+            _ => None,
         }
     }
 }

@@ -6,7 +6,9 @@ use crate::api::{CardFormValues, PayError, PayResult};
 use crate::card_form::{CheckedCard, check_card_form};
 use async_trait::async_trait;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use domain::{BrandTable, CardBrand, Money, PaymentCode, RequestStatus, ServiceKind, YearMonth};
+use domain::{
+    BrandTable, CardBrand, Money, PaymentCode, PaymentState, RequestStatus, ServiceKind, YearMonth,
+};
 use std::sync::Arc;
 
 /// A payment request as the citizen may see it: the applicant's name arrives masked.
@@ -58,6 +60,8 @@ pub enum DeclineReason {
     DoNotHonour,
     ExpiredCard,
     CvvMismatch,
+    /// The citizen failed or cancelled the issuer's 3-D Secure challenge.
+    ThreeDsFailed,
 }
 
 impl DeclineReason {
@@ -67,6 +71,7 @@ impl DeclineReason {
             DeclineReason::DoNotHonour => "decline_do_not_honour",
             DeclineReason::ExpiredCard => "decline_expired_card",
             DeclineReason::CvvMismatch => "decline_cvv_mismatch",
+            DeclineReason::ThreeDsFailed => "decline_three_ds_failed",
         }
     }
 
@@ -76,22 +81,62 @@ impl DeclineReason {
             DeclineReason::DoNotHonour => "do_not_honour",
             DeclineReason::ExpiredCard => "expired_card",
             DeclineReason::CvvMismatch => "cvv_mismatch",
+            DeclineReason::ThreeDsFailed => "three_ds_failed",
         }
+    }
+
+    pub const ALL: [DeclineReason; 5] = [
+        DeclineReason::InsufficientFunds,
+        DeclineReason::DoNotHonour,
+        DeclineReason::ExpiredCard,
+        DeclineReason::CvvMismatch,
+        DeclineReason::ThreeDsFailed,
+    ];
+
+    pub fn from_str_opt(s: &str) -> Option<DeclineReason> {
+        DeclineReason::ALL.into_iter().find(|r| r.as_str() == s)
     }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChargeOutcome {
-    Paid { receipt_id: String },
-    Declined { reason: DeclineReason },
+    Paid {
+        receipt_id: String,
+    },
+    Declined {
+        reason: DeclineReason,
+    },
+    /// Not settled yet (a challenge, or an answer still awaited): the
+    /// citizen follows it on the payment's status page.
+    Continue {
+        payment_id: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServiceError {
     UnknownCode,
     NotPayable(RequestStatus),
+    /// Another payment for this code is under way.
+    InProgress,
+    /// The idempotency key is missing or was used with other details.
+    StaleForm,
+    /// The acquirer did not process the payment: nothing was charged.
     ProcessorUnavailable,
     Internal,
+}
+
+/// A payment as its status page shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentStatusView {
+    pub id: String,
+    pub code: PaymentCode,
+    pub service: ServiceKind,
+    pub amount: Money,
+    pub state: PaymentState,
+    pub decline: Option<DeclineReason>,
+    /// The issuer's challenge page while the state is `three_ds_required`.
+    pub challenge_url: Option<String>,
 }
 
 #[async_trait]
@@ -103,11 +148,24 @@ pub trait PaymentService: Send + Sync {
 
     /// Charges the card for the request behind `code` and records the payment.
     /// Refuses, before the processor is called, a code that is not payable.
+    /// Every call with the same `idempotency_key` is the same attempt: the
+    /// acquirer is asked at most once and later calls get the first outcome.
     async fn charge(
         &self,
         code: &PaymentCode,
+        idempotency_key: &str,
         card: CheckedCard,
     ) -> Result<ChargeOutcome, ServiceError>;
+
+    /// A payment's state for its status page; asks the acquirer first when
+    /// the outcome is still unknown.
+    async fn payment_status(&self, id: &str) -> Result<Option<PaymentStatusView>, ServiceError>;
+
+    /// The citizen is back from the issuer's challenge with its answer.
+    async fn complete_challenge(&self, id: &str, cres: &str) -> Result<(), ServiceError>;
+
+    /// A fresh key for a pay form about to be rendered.
+    fn new_idempotency_key(&self) -> String;
 
     async fn receipt(&self, receipt_id: &str) -> Result<Option<ReceiptView>, ServiceError>;
 
@@ -152,6 +210,16 @@ pub fn not_payable_key(status: RequestStatus) -> &'static str {
     }
 }
 
+/// Idempotency keys are 32 lowercase hex digits, as `new_idempotency_key` makes them.
+pub fn is_idempotency_key(key: &str) -> bool {
+    key.len() == 32 && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// The status page of a payment.
+pub fn payment_url(payment_id: &str) -> String {
+    format!("/payment/{payment_id}")
+}
+
 /// The body of the `pay` server function, shared with the no-JavaScript form post.
 pub async fn pay(backend: &Backend, form: CardFormValues) -> Result<PayResult, PayError> {
     let code = PaymentCode::parse(&form.code).map_err(|_| PayError::NotPayable {
@@ -159,11 +227,21 @@ pub async fn pay(backend: &Backend, form: CardFormValues) -> Result<PayResult, P
     })?;
     let today = current_month(backend.now());
     let card = check_card_form(&form, backend.brand_table(), today).map_err(PayError::Invalid)?;
+    if !is_idempotency_key(&form.idempotency_key) {
+        return Err(PayError::StaleForm {
+            next_key: backend.new_idempotency_key(),
+        });
+    }
+    let key = form.idempotency_key.clone();
     drop(form);
-    match backend.charge(&code, card).await {
+    match backend.charge(&code, &key, card).await {
         Ok(ChargeOutcome::Paid { receipt_id }) => Ok(PayResult::Paid { receipt_id }),
         Ok(ChargeOutcome::Declined { reason }) => Ok(PayResult::Declined {
             reason_key: reason.key().into(),
+            next_key: backend.new_idempotency_key(),
+        }),
+        Ok(ChargeOutcome::Continue { payment_id }) => Ok(PayResult::Continue {
+            url: payment_url(&payment_id),
         }),
         Err(ServiceError::UnknownCode) => Err(PayError::NotPayable {
             reason_key: "lookup_unknown".into(),
@@ -171,7 +249,15 @@ pub async fn pay(backend: &Backend, form: CardFormValues) -> Result<PayResult, P
         Err(ServiceError::NotPayable(status)) => Err(PayError::NotPayable {
             reason_key: not_payable_key(status).into(),
         }),
-        Err(ServiceError::ProcessorUnavailable) => Err(PayError::ProcessorUnavailable),
+        Err(ServiceError::InProgress) => Err(PayError::NotPayable {
+            reason_key: "pay_in_progress".into(),
+        }),
+        Err(ServiceError::StaleForm) => Err(PayError::StaleForm {
+            next_key: backend.new_idempotency_key(),
+        }),
+        Err(ServiceError::ProcessorUnavailable) => Err(PayError::ProcessorUnavailable {
+            next_key: backend.new_idempotency_key(),
+        }),
         Err(ServiceError::Internal) => Err(PayError::Internal),
     }
 }

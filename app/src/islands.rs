@@ -133,13 +133,25 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
         busy.set(true);
         leptos::task::spawn_local(async move {
             let outcome = crate::api::pay(values).await;
-            if let Ok(PayResult::Paid { receipt_id }) = &outcome {
+            let next_page = match &outcome {
+                Ok(PayResult::Paid { receipt_id }) => Some(format!("/receipt/{receipt_id}")),
+                Ok(PayResult::Continue { url }) => Some(url.clone()),
+                _ => None,
+            };
+            if let Some(url) = next_page {
                 if let Some(window) = web_sys::window() {
-                    let _ = window
-                        .location()
-                        .set_href(&format!("/receipt/{receipt_id}"));
+                    let _ = window.location().set_href(&url);
                 }
                 return;
+            }
+            // An attempt that ended: the next submit is a new attempt.
+            let next_key = match &outcome {
+                Ok(PayResult::Declined { next_key, .. }) => Some(next_key.clone()),
+                Err(error) => error.next_key().map(str::to_string),
+                _ => None,
+            };
+            if let Some(next_key) = next_key {
+                form.update(|values| values.idempotency_key = next_key);
             }
             // Whatever happened, the CVV is not kept for another attempt.
             form.update(|values| values.cvv.clear());
@@ -147,7 +159,9 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                 cvv.set_value("");
             }
             match outcome {
-                Ok(PayResult::Declined { reason_key }) => notice.set(Some(message(&reason_key))),
+                Ok(PayResult::Declined { reason_key, .. }) => {
+                    notice.set(Some(message(&reason_key)))
+                }
                 Err(PayError::Invalid(found)) => {
                     errors.set(found);
                     if let Some(summary) = summary_ref.get_untracked() {
@@ -155,7 +169,7 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                     }
                 }
                 Err(other) => notice.set(Some(message(other.message_key()))),
-                Ok(PayResult::Paid { .. }) => {}
+                Ok(PayResult::Paid { .. } | PayResult::Continue { .. }) => {}
             }
             busy.set(false);
         });
@@ -196,6 +210,12 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
             on:submit=on_submit
         >
             <input type="hidden" name="code" value=values.code.clone()/>
+            <input
+                type="hidden"
+                name="idempotency_key"
+                prop:value=move || form.with(|v| v.idempotency_key.clone())
+                value=values.idempotency_key.clone()
+            />
             <div
                 class="error-summary"
                 role="alert"

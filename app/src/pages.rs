@@ -4,16 +4,19 @@
 //! JavaScript.
 
 use crate::api::{CardFormValues, PayError, PayResult};
-use crate::backend::{Backend, PaymentRequestView, ReceiptView, current_month, not_payable_key};
+use crate::backend::{
+    Backend, PaymentRequestView, PaymentStatusView, ReceiptView, current_month, is_idempotency_key,
+    not_payable_key,
+};
 use crate::i18n::*;
 use crate::islands::{CardForm, CardFormSetup, CardFormText};
 use crate::messages::{self, message};
 use crate::{format, lang};
-use domain::{PaymentCode, RequestStatus, ServiceKind};
+use domain::{PaymentCode, PaymentState, RequestStatus, ServiceKind};
 use http::StatusCode;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
-use leptos_meta::{Title, provide_meta_context};
+use leptos_meta::{Meta, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use leptos_router::{SsrMode, path};
@@ -38,6 +41,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/pay/:code") view=PayPage ssr=SsrMode::Async/>
+                    <Route path=path!("/payment/:id") view=PaymentPage ssr=SsrMode::Async/>
                     <Route path=path!("/receipt/:id") view=ReceiptPage ssr=SsrMode::Async/>
                     <Route
                         path=path!("/documents/privacy-policy")
@@ -282,19 +286,26 @@ async fn pay_page(
             let (errors, notice) = match outcome {
                 Err(PayError::Invalid(errors)) => (errors, None),
                 Err(other) => (Vec::new(), Some(message(locale, other.message_key()))),
-                Ok(PayResult::Declined { reason_key }) => {
+                Ok(PayResult::Declined { reason_key, .. }) => {
                     (Vec::new(), Some(message(locale, &reason_key)))
                 }
-                Ok(PayResult::Paid { .. }) => (Vec::new(), None),
+                Ok(PayResult::Paid { .. } | PayResult::Continue { .. }) => (Vec::new(), None),
             };
             (values.without_cvv(), errors, notice)
         }
         None => (CardFormValues::default(), Vec::new(), None),
     };
+    // Made once per rendered form: every submit of it is one attempt.
+    let idempotency_key = if is_idempotency_key(&values.idempotency_key) {
+        values.idempotency_key.clone()
+    } else {
+        backend.new_idempotency_key()
+    };
     let setup = CardFormSetup {
         action: format!("/pay/{code}"),
         values: CardFormValues {
             code: code.to_string(),
+            idempotency_key,
             ..values
         },
         errors,
@@ -380,6 +391,131 @@ fn ReceiptPage() -> impl IntoView {
     view! {
         <Title text=td_string!(locale, receipt_title)/>
         <h1>{td_string!(locale, receipt_title)}</h1>
+        <Suspense fallback=|| ()>{body}</Suspense>
+    }
+}
+
+/// Sends the browser on with 303 See Other.
+fn see_other(path: &str) {
+    if let (Some(response), Ok(location)) = (
+        use_context::<ResponseOptions>(),
+        http::HeaderValue::from_str(path),
+    ) {
+        response.set_status(StatusCode::SEE_OTHER);
+        response.insert_header(http::header::LOCATION, location);
+    }
+}
+
+/// The origin (`scheme://host:port`) of an absolute URL.
+fn origin_of(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    Some(&url[..url.len() - rest.len() + host_end])
+}
+
+/// The issuer's challenge: a form that posts itself to the acquirer's page,
+/// with a Continue button for browsers without JavaScript.
+fn challenge_view(locale: Locale, url: String) -> AnyView {
+    let nonce = use_nonce();
+    if let (Some(nonce), Some(response)) = (nonce.as_ref(), use_context::<ResponseOptions>())
+        && let Ok(value) =
+            http::HeaderValue::from_str(&crate::shell::content_security_policy_with_form_target(
+                &nonce.to_string(),
+                origin_of(&url),
+            ))
+    {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+    view! {
+        <h1>{td_string!(locale, three_ds_title)}</h1>
+        <p>{td_string!(locale, three_ds_text)}</p>
+        <form id="three-ds" method="post" action=url>
+            <button type="submit" class="button">{td_string!(locale, continue_button)}</button>
+        </form>
+        <script nonce=nonce inner_html="document.getElementById('three-ds').submit()"></script>
+    }
+    .into_any()
+}
+
+fn payment_view(locale: Locale, payment: PaymentStatusView) -> AnyView {
+    let try_again = |locale: Locale, code: &PaymentCode| {
+        let href = format!("/pay/{code}");
+        view! { <p><a class="button" href=href>{td_string!(locale, try_again_link)}</a></p> }
+    };
+    match payment.state {
+        PaymentState::Succeeded => {
+            let receipt = format!("/receipt/{}", payment.id);
+            see_other(&receipt);
+            view! { <p><a href=receipt>{td_string!(locale, receipt_title)}</a></p> }.into_any()
+        }
+        PaymentState::ThreeDsRequired if payment.challenge_url.is_some() => {
+            challenge_view(locale, payment.challenge_url.unwrap_or_default())
+        }
+        PaymentState::Declined | PaymentState::Failed | PaymentState::Expired => {
+            let reason = match (payment.state, payment.decline) {
+                (PaymentState::Declined, Some(reason)) => message(locale, reason.key()),
+                (PaymentState::Expired, _) => td_string!(locale, payment_expired_text).to_string(),
+                _ => message(locale, "pay_processor_unavailable"),
+            };
+            view! {
+                <h1>{td_string!(locale, payment_declined_title)}</h1>
+                {problem(reason)}
+                {try_again(locale, &payment.code)}
+            }
+            .into_any()
+        }
+        // Created, authorising, unknown: the answer is on its way. The page
+        // asks again by itself, without JavaScript.
+        _ => {
+            let here = format!("/payment/{}", payment.id);
+            view! {
+                <Meta http_equiv="refresh" content="3"/>
+                <h1>{td_string!(locale, confirming_title)}</h1>
+                <p class="notice confirming" role="status">{td_string!(locale, confirming_text)}</p>
+                <dl class="receipt">
+                    <div><dt>{td_string!(locale, code_label)}</dt><dd class="code">{payment.code.to_string()}</dd></div>
+                    <div><dt>{td_string!(locale, service_label)}</dt><dd>{service_name(locale, payment.service)}</dd></div>
+                    <div><dt>{td_string!(locale, amount_label)}</dt><dd class="amount">{format::money(locale, payment.amount)}</dd></div>
+                </dl>
+                <p><a href=here>{td_string!(locale, confirming_refresh)}</a></p>
+            }
+            .into_any()
+        }
+    }
+}
+
+#[component]
+fn PaymentPage() -> impl IntoView {
+    let locale = lang::current();
+    let backend = expect_context::<Backend>();
+    let id = use_params_map()
+        .with_untracked(|p| p.get("id"))
+        .unwrap_or_default();
+    let body = Suspend::new(async move {
+        match backend.payment_status(&id).await {
+            Ok(Some(payment)) => payment_view(locale, payment),
+            Ok(None) => {
+                set_status(StatusCode::NOT_FOUND);
+                view! {
+                    <h1>{td_string!(locale, payment_title)}</h1>
+                    {problem(td_string!(locale, payment_not_found).to_string())}
+                }
+                .into_any()
+            }
+            Err(_) => {
+                set_status(StatusCode::SERVICE_UNAVAILABLE);
+                view! {
+                    <h1>{td_string!(locale, payment_title)}</h1>
+                    {problem(message(locale, "internal_error"))}
+                }
+                .into_any()
+            }
+        }
+    });
+    view! {
+        <Title text=td_string!(locale, payment_title)/>
         <Suspense fallback=|| ()>{body}</Suspense>
     }
 }

@@ -20,10 +20,23 @@ fn has_island(path: &str) -> bool {
 /// The Content-Security-Policy of a rendered page: scripts only from our
 /// origin or with this response's nonce, no inline styles, no framing.
 pub fn content_security_policy(nonce: &str) -> String {
+    content_security_policy_with_form_target(nonce, None)
+}
+
+/// The same policy, letting forms post to one more origin as well: the
+/// issuer's challenge page, which may live on the acquirer's site.
+pub fn content_security_policy_with_form_target(nonce: &str, origin: Option<&str>) -> String {
+    let extra = origin
+        .filter(|o| {
+            o.bytes()
+                .all(|b| b.is_ascii_graphic() && b != b';' && b != b',')
+        })
+        .map(|o| format!(" {o}"))
+        .unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
-         form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+         form-action 'self'{extra}; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
     )
 }
 

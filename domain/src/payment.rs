@@ -23,6 +23,16 @@ pub enum PaymentState {
     Expired,
 }
 
+/// The states in which a payment still holds its payment code: no second
+/// payment for the same code may start while one of these exists.
+pub const LIVE_STATES: [PaymentState; 5] = [
+    PaymentState::Created,
+    PaymentState::Authorising,
+    PaymentState::ThreeDsRequired,
+    PaymentState::Unknown,
+    PaymentState::Succeeded,
+];
+
 impl PaymentState {
     pub const ALL: [PaymentState; 8] = [
         PaymentState::Created,
@@ -82,6 +92,10 @@ impl PaymentState {
                 | (ThreeDsRequired, Expired)
                 | (Unknown, Succeeded)
                 | (Unknown, Declined)
+                // The acquirer has no charge for it: nothing was taken.
+                | (Unknown, Failed)
+                // The acquirer holds it at a challenge the citizen can still answer.
+                | (Unknown, ThreeDsRequired)
         )
     }
 
@@ -135,6 +149,8 @@ mod tests {
         (ThreeDsRequired, Expired),
         (Unknown, Succeeded),
         (Unknown, Declined),
+        (Unknown, Failed),
+        (Unknown, ThreeDsRequired),
     ];
 
     #[test]

@@ -2,11 +2,38 @@
 //! site on a fresh machine (SQLite file under `./data/`, sandbox processor).
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum ProcessorKind {
-    /// The in-process sandbox with documented test cards.
+    /// The sandbox acquirer inside this process, with documented test cards.
     Sandbox,
+    /// An acquirer over HTTP (a real one, or the `sandbox-acquirer` binary).
+    Gateway(GatewayConfig),
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct GatewayConfig {
+    pub url: String,
+    /// The HMAC key shared with the acquirer; never printed.
+    pub secret: String,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+}
+
+impl std::fmt::Debug for ProcessorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProcessorKind::Sandbox => f.write_str("Sandbox"),
+            ProcessorKind::Gateway(gateway) => f
+                .debug_struct("Gateway")
+                .field("url", &gateway.url)
+                .field("secret", &"[redacted]")
+                .field("connect_timeout", &gateway.connect_timeout)
+                .field("request_timeout", &gateway.request_timeout)
+                .finish(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -22,6 +49,16 @@ pub struct Config {
     pub support_phones: Vec<String>,
     /// Where cargo-leptos put the compiled site (`pkg/`, public assets).
     pub site_root: String,
+    /// The site's address as browsers reach it, for the URL the issuer's
+    /// challenge returns to. `None`: same origin as the challenge page with
+    /// the in-process sandbox, `http://<bound address>` with the gateway.
+    pub public_url: Option<String>,
+    /// How often the reconciliation worker runs.
+    pub reconcile_every: Duration,
+    /// When an `authorising` payment counts as interrupted.
+    pub stale_after: Duration,
+    /// When a payment left at a challenge or before it expires.
+    pub abandon_after: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +69,16 @@ pub enum ConfigError {
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn number(name: &'static str, default: u64) -> Result<u64, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(value) => value.trim().parse().map_err(|_| ConfigError::Invalid {
+            name,
+            reason: format!("expected a whole number, got {value:?}"),
+        }),
+    }
 }
 
 fn flag(name: &'static str, default: bool) -> Result<bool, ConfigError> {
@@ -57,13 +104,32 @@ impl Config {
             })?;
         let processor = match var("TOLEM_PROCESSOR").as_deref().unwrap_or("sandbox") {
             "sandbox" => ProcessorKind::Sandbox,
+            "gateway" => ProcessorKind::Gateway(GatewayConfig {
+                url: var("TOLEM_ACQUIRER_URL").ok_or(ConfigError::Invalid {
+                    name: "TOLEM_ACQUIRER_URL",
+                    reason: "required with TOLEM_PROCESSOR=gateway".into(),
+                })?,
+                secret: var("TOLEM_ACQUIRER_SECRET").ok_or(ConfigError::Invalid {
+                    name: "TOLEM_ACQUIRER_SECRET",
+                    reason: "required with TOLEM_PROCESSOR=gateway".into(),
+                })?,
+                connect_timeout: Duration::from_millis(number(
+                    "TOLEM_ACQUIRER_CONNECT_TIMEOUT_MS",
+                    3_000,
+                )?),
+                request_timeout: Duration::from_millis(number(
+                    "TOLEM_ACQUIRER_TIMEOUT_MS",
+                    10_000,
+                )?),
+            }),
             other => {
                 return Err(ConfigError::Invalid {
                     name: "TOLEM_PROCESSOR",
-                    reason: format!("unknown processor {other:?}; known: sandbox"),
+                    reason: format!("unknown processor {other:?}; known: sandbox, gateway"),
                 });
             }
         };
+        let public_url = var("TOLEM_PUBLIC_URL").map(|url| url.trim_end_matches('/').to_string());
         let elcart_prefix = var("TOLEM_ELCART_PREFIX").unwrap_or_else(|| "9417".into());
         domain::BrandTable::with_elcart_prefix(&elcart_prefix).map_err(|e| {
             ConfigError::Invalid {
@@ -84,6 +150,10 @@ impl Config {
                 .map(|v| v.split(',').map(|p| p.trim().to_string()).collect())
                 .unwrap_or_else(|| vec!["(0312) 98-61-90".into(), "(0312) 98-61-91".into()]),
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            public_url,
+            reconcile_every: Duration::from_secs(number("TOLEM_RECONCILE_EVERY_SECS", 15)?),
+            stale_after: Duration::from_secs(number("TOLEM_STALE_AFTER_SECS", 60)?),
+            abandon_after: Duration::from_secs(60 * number("TOLEM_ABANDON_AFTER_MINUTES", 90)?),
         })
     }
 }

@@ -8,15 +8,19 @@ pub mod processor;
 pub mod service;
 pub mod storage;
 pub mod telemetry;
+pub mod testing;
 pub mod web;
 
+use acquirer::client::ClientConfig;
+use acquirer::engine::{Engine, EngineConfig};
 use app::backend::{Backend, SupportContacts};
 use config::{Config, ProcessorKind};
 use leptos::prelude::LeptosOptions;
-use processor::{CardProcessor, SandboxProcessor};
-use service::{Clock, Payments};
+use processor::{CardProcessor, GatewayProcessor, SandboxProcessor};
+use service::{Clock, Payments, Timings};
 use std::sync::Arc;
-use storage::{PaymentStore, SqliteStore, StoreError};
+use std::time::Duration;
+use storage::StoreError;
 use tokio::net::TcpListener;
 
 #[derive(Debug, thiserror::Error)]
@@ -33,8 +37,16 @@ pub enum StartError {
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
-    /// The sandbox processor, when it is the configured one (tests read its counters).
-    pub sandbox: Option<Arc<SandboxProcessor>>,
+    /// The payment service (tests drive reconciliation through it).
+    pub payments: Arc<Payments>,
+    /// The in-process sandbox acquirer, when it is the configured processor
+    /// (tests read its ledger and counters).
+    pub sandbox: Option<Arc<Engine>>,
+    reconcile_every: Duration,
+}
+
+fn duration(std: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(std).unwrap_or(chrono::Duration::MAX)
 }
 
 impl Application {
@@ -43,23 +55,54 @@ impl Application {
     }
 
     pub async fn build_with_clock(config: Config, clock: Clock) -> Result<Application, StartError> {
-        let store: Arc<dyn PaymentStore> =
-            Arc::new(SqliteStore::connect(&config.database_url).await?);
+        let store = storage::connect(&config.database_url).await?;
+        tracing::info!(backend = store.backend(), "storage ready");
         if config.demo_data {
             let seeded = demo::seed(store.as_ref(), clock()).await?;
             if seeded > 0 {
                 tracing::info!(seeded, "demo payment requests seeded");
             }
         }
-        let (processor, sandbox): (Arc<dyn CardProcessor>, _) = match config.processor {
-            ProcessorKind::Sandbox => {
-                let sandbox = Arc::new(SandboxProcessor::new());
-                (sandbox.clone(), Some(sandbox))
-            }
-        };
+        let listener = TcpListener::bind(config.site_addr).await?;
+        let local_addr = listener.local_addr()?;
+
+        let (processor, sandbox, public_url, notification_key): (Arc<dyn CardProcessor>, _, _, _) =
+            match &config.processor {
+                ProcessorKind::Sandbox => {
+                    let public_url = config.public_url.clone().unwrap_or_default();
+                    let engine = Engine::new(EngineConfig::new(format!(
+                        "{public_url}{}",
+                        processor::ACS_PATH
+                    )));
+                    (
+                        Arc::new(SandboxProcessor::new(engine.clone())),
+                        Some(engine),
+                        public_url,
+                        None,
+                    )
+                }
+                ProcessorKind::Gateway(gateway) => {
+                    let client = ClientConfig {
+                        connect_timeout: gateway.connect_timeout,
+                        request_timeout: gateway.request_timeout,
+                        ..ClientConfig::new(gateway.url.clone(), gateway.secret.as_bytes())
+                    };
+                    let processor = GatewayProcessor::new(client)
+                        .map_err(|e| StartError::Config(e.to_string()))?;
+                    (
+                        Arc::new(processor),
+                        None,
+                        config
+                            .public_url
+                            .clone()
+                            .unwrap_or_else(|| format!("http://{local_addr}")),
+                        Some(gateway.secret.as_bytes().to_vec()),
+                    )
+                }
+            };
         let brand_table = domain::BrandTable::with_elcart_prefix(&config.elcart_prefix)
             .map_err(|e| StartError::Config(format!("TOLEM_ELCART_PREFIX: {e:?}")))?;
-        let payments = Payments {
+        let payments = Arc::new(Payments {
             store,
             processor,
             brand_table,
@@ -70,22 +113,32 @@ impl Application {
             },
             privacy_policy: documents::privacy_policy(),
             clock,
-        };
-        let listener = TcpListener::bind(config.site_addr).await?;
+            public_url,
+            timings: Timings {
+                stale_after: duration(config.stale_after),
+                abandon_after: duration(config.abandon_after),
+                ..Timings::default()
+            },
+        });
         let leptos_options = LeptosOptions::builder()
             .output_name("tolem")
             .site_root(config.site_root.as_str())
             .site_pkg_dir("pkg")
-            .site_addr(listener.local_addr()?)
+            .site_addr(local_addr)
             .build();
         let router = web::router(web::AppState {
             leptos_options,
-            backend: Backend(Arc::new(payments)),
+            backend: Backend(payments.clone()),
+            payments: payments.clone(),
+            sandbox: sandbox.clone(),
+            notification_key,
         });
         Ok(Application {
             listener,
             router,
+            payments,
             sandbox,
+            reconcile_every: config.reconcile_every,
         })
     }
 
@@ -93,10 +146,38 @@ impl Application {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
+    /// Serves until a shutdown signal. The reconciliation worker runs
+    /// beside it, first at once: a crash mid-payment is settled at start-up.
     pub async fn run(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+        let worker = tokio::spawn(reconcile_forever(
+            self.payments.clone(),
+            self.reconcile_every,
+        ));
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown_signal())
-            .await
+            .await;
+        worker.abort();
+        served
+    }
+}
+
+async fn reconcile_forever(payments: Arc<Payments>, every: Duration) {
+    let mut ticks = tokio::time::interval(every.max(Duration::from_millis(100)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match payments.reconcile_all().await {
+            Ok(report) if report != service::ReconcileReport::default() => {
+                tracing::info!(
+                    settled = report.settled,
+                    still_unsettled = report.still_unsettled,
+                    expired = report.expired,
+                    "reconciliation pass"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(?error, "reconciliation pass failed"),
+        }
     }
 }
 

@@ -1,20 +1,55 @@
 //! The payment service: looks up payment requests, charges cards through the
 //! configured processor and records every payment. It is what the pages and
-//! the `pay` server function call, through `app::backend::PaymentService`.
+//! the `pay` server function call, through `app::backend::PaymentService`,
+//! and what the reconciliation worker drives.
+//!
+//! The rules it keeps:
+//! - a payment is `authorising` in the database before the acquirer hears of
+//!   it, so a crash leaves a trace that reconciliation settles;
+//! - one idempotency key is one attempt: repeats get the first outcome and
+//!   never reach the acquirer again;
+//! - a payment code is held by at most one live payment (a unique index);
+//! - an answer that may hide a charge is `unknown`, never a failure.
 
-use crate::processor::{Authorisation, AuthorisationResult, CardProcessor};
-use crate::storage::{NewPayment, PaymentResult, PaymentStore, StoreError};
+use crate::processor::{Authorisation, CardProcessor, Outcome, ProcessorError};
+use crate::storage::{Change, NewPayment, PaymentRecord, PaymentStore, StoreError};
 use app::backend::{
-    ChargeOutcome, DocumentView, PaymentRequestView, PaymentService, ReceiptView, ServiceError,
-    SupportContacts,
+    ChargeOutcome, DeclineReason, DocumentView, PaymentRequestView, PaymentService,
+    PaymentStatusView, ReceiptView, ServiceError, SupportContacts,
 };
 use app::card_form::CheckedCard;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::{BrandTable, PaymentCode, RequestStatus, mask_person_name};
+use domain::{BrandTable, PaymentCode, PaymentState, RequestStatus, mask_person_name};
 use std::sync::Arc;
+use std::time::Duration;
 
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// Timings of settling payments, from configuration.
+#[derive(Clone, Debug)]
+pub struct Timings {
+    /// An `authorising` payment older than this has lost its server or its
+    /// answer; it must exceed the acquirer client's request timeout.
+    pub stale_after: chrono::Duration,
+    /// Payments left in `created` or at a challenge expire after this.
+    pub abandon_after: chrono::Duration,
+    /// How long the status page waits before asking the acquirer again.
+    pub recheck_after: chrono::Duration,
+    /// How long a repeated submit waits for the first one's answer.
+    pub replay_wait: Duration,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Timings {
+            stale_after: chrono::Duration::seconds(60),
+            abandon_after: chrono::Duration::minutes(90),
+            recheck_after: chrono::Duration::seconds(2),
+            replay_wait: Duration::from_secs(5),
+        }
+    }
+}
 
 pub struct Payments {
     pub store: Arc<dyn PaymentStore>,
@@ -24,12 +59,283 @@ pub struct Payments {
     pub contacts: SupportContacts,
     pub privacy_policy: DocumentView,
     pub clock: Clock,
+    /// Prefix of the URL the issuer's challenge returns the browser to
+    /// (empty: same origin as the challenge page).
+    pub public_url: String,
+    pub timings: Timings,
 }
 
 fn internal(context: &'static str) -> impl Fn(StoreError) -> ServiceError {
     move |error| {
         tracing::error!(%error, context, "storage failed");
         ServiceError::Internal
+    }
+}
+
+/// What a payment becomes after an acquirer's answer.
+struct Settlement {
+    to: PaymentState,
+    reason: String,
+    reference: Option<String>,
+    decline: Option<DeclineReason>,
+    challenge_url: Option<String>,
+}
+
+impl Settlement {
+    fn to(to: PaymentState, reason: impl Into<String>) -> Settlement {
+        Settlement {
+            to,
+            reason: reason.into(),
+            reference: None,
+            decline: None,
+            challenge_url: None,
+        }
+    }
+
+    fn from_outcome(outcome: Outcome, source: &str) -> Settlement {
+        match outcome {
+            Outcome::Approved { reference } => Settlement {
+                reference: Some(reference),
+                ..Settlement::to(PaymentState::Succeeded, format!("{source}: approved"))
+            },
+            Outcome::Declined { reason, reference } => Settlement {
+                reference: Some(reference),
+                decline: Some(reason),
+                ..Settlement::to(
+                    PaymentState::Declined,
+                    format!("{source}: declined, {}", reason.as_str()),
+                )
+            },
+            Outcome::ChallengeRequired { url } => Settlement {
+                challenge_url: Some(url),
+                ..Settlement::to(
+                    PaymentState::ThreeDsRequired,
+                    format!("{source}: challenge"),
+                )
+            },
+        }
+    }
+
+    /// The answer to an authorisation or a challenge completion.
+    fn from_answer(answer: Result<Outcome, ProcessorError>, source: &str) -> Settlement {
+        match answer {
+            Ok(outcome) => Settlement::from_outcome(outcome, source),
+            Err(ProcessorError::NotProcessed(why)) => Settlement::to(
+                PaymentState::Failed,
+                format!("{source}: not processed: {why}"),
+            ),
+            Err(ProcessorError::Unknown(why)) => {
+                Settlement::to(PaymentState::Unknown, format!("{source}: no answer: {why}"))
+            }
+        }
+    }
+}
+
+/// The outcome a submit reports for a payment in `record`'s state.
+fn outcome_of(record: &PaymentRecord) -> Result<ChargeOutcome, ServiceError> {
+    match record.state {
+        PaymentState::Succeeded => Ok(ChargeOutcome::Paid {
+            receipt_id: record.id.clone(),
+        }),
+        PaymentState::Declined => Ok(ChargeOutcome::Declined {
+            reason: decline_of(record),
+        }),
+        PaymentState::Failed => Err(ServiceError::ProcessorUnavailable),
+        PaymentState::Created
+        | PaymentState::Authorising
+        | PaymentState::ThreeDsRequired
+        | PaymentState::Unknown
+        | PaymentState::Expired => Ok(ChargeOutcome::Continue {
+            payment_id: record.id.clone(),
+        }),
+    }
+}
+
+fn decline_of(record: &PaymentRecord) -> DeclineReason {
+    record
+        .decline_reason
+        .as_deref()
+        .and_then(DeclineReason::from_str_opt)
+        .unwrap_or(DeclineReason::DoNotHonour)
+}
+
+/// What reconciliation did in one pass.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReconcileReport {
+    pub settled: usize,
+    pub still_unsettled: usize,
+    pub expired: usize,
+}
+
+impl Payments {
+    /// Applies a settlement to a payment still in `from`. When someone else
+    /// moved it first (a notification, another server), their move stands.
+    async fn settle(
+        &self,
+        id: &str,
+        from: PaymentState,
+        settlement: Settlement,
+    ) -> Result<bool, StoreError> {
+        let change = Change {
+            reason: &settlement.reason,
+            reference: settlement.reference.as_deref(),
+            decline_reason: settlement.decline.map(DeclineReason::as_str),
+            challenge_url: settlement.challenge_url.as_deref(),
+        };
+        match self
+            .store
+            .advance(id, from, settlement.to, change, self.now())
+            .await
+        {
+            Ok(()) => {
+                tracing::info!(payment_id = %id, from = %from, to = %settlement.to, reason = %settlement.reason, "payment moved");
+                Ok(true)
+            }
+            Err(StoreError::StateChanged { .. }) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn record(&self, id: &str) -> Result<Option<PaymentRecord>, ServiceError> {
+        self.store
+            .payment(id)
+            .await
+            .map_err(internal("load payment"))
+    }
+
+    /// A repeated submit of an attempt that exists: the first outcome, once
+    /// the first submit has it (or the status page, if it takes too long).
+    async fn replay(
+        &self,
+        mut existing: PaymentRecord,
+        code: &PaymentCode,
+        card: &CheckedCard,
+    ) -> Result<ChargeOutcome, ServiceError> {
+        let same_attempt = existing.code == *code
+            && existing.first_six == card.number.first_six()
+            && existing.last_four == card.number.last_four()
+            && existing.cardholder == card.cardholder.as_str();
+        if !same_attempt {
+            tracing::warn!(payment_id = %existing.id, "idempotency key reused with other details");
+            return Err(ServiceError::StaleForm);
+        }
+        let deadline = tokio::time::Instant::now() + self.timings.replay_wait;
+        while matches!(
+            existing.state,
+            PaymentState::Created | PaymentState::Authorising
+        ) && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            existing = self
+                .record(&existing.id)
+                .await?
+                .ok_or(ServiceError::Internal)?;
+        }
+        tracing::info!(payment_id = %existing.id, state = %existing.state, "repeated submit answered from the first");
+        outcome_of(&existing)
+    }
+
+    /// Asks the acquirer about a payment whose outcome we do not know and
+    /// records the answer. Returns whether the payment moved.
+    pub async fn reconcile(&self, record: &PaymentRecord) -> Result<bool, ServiceError> {
+        let from = record.state;
+        if !matches!(from, PaymentState::Unknown | PaymentState::Authorising) {
+            return Ok(false);
+        }
+        let answer = self.processor.status(&record.id).await;
+        let _ = self.store.mark_checked(&record.id, self.now()).await;
+        let settlement = match answer {
+            Ok(Some(outcome)) => Settlement::from_outcome(outcome, "acquirer status"),
+            Ok(None) => Settlement::to(
+                PaymentState::Failed,
+                "acquirer status: no such order, nothing was charged",
+            ),
+            Err(error) => {
+                tracing::warn!(payment_id = %record.id, %error, "status query failed; will retry");
+                return Ok(false);
+            }
+        };
+        self.settle(&record.id, from, settlement)
+            .await
+            .map_err(internal("reconcile"))
+    }
+
+    /// One pass of the reconciliation worker: settles unknown and stale
+    /// payments with the acquirer and expires abandoned ones.
+    pub async fn reconcile_all(&self) -> Result<ReconcileReport, ServiceError> {
+        let now = self.now();
+        let mut report = ReconcileReport::default();
+        let unsettled = self
+            .store
+            .unsettled_payments(now - self.timings.stale_after, 500)
+            .await
+            .map_err(internal("unsettled payments"))?;
+        for record in &unsettled {
+            if self.reconcile(record).await? {
+                report.settled += 1;
+            } else {
+                report.still_unsettled += 1;
+            }
+        }
+        let abandoned = self
+            .store
+            .abandoned_payments(now - self.timings.abandon_after, 500)
+            .await
+            .map_err(internal("abandoned payments"))?;
+        for record in &abandoned {
+            let settlement = Settlement::to(PaymentState::Expired, "abandoned by the citizen");
+            if self
+                .settle(&record.id, record.state, settlement)
+                .await
+                .map_err(internal("expire"))?
+            {
+                report.expired += 1;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Applies the acquirer's own notification of an order's outcome (its
+    /// signature was checked by the caller). Duplicates and late ones change
+    /// nothing; a charge we had given up on is refunded.
+    pub async fn apply_notification(
+        &self,
+        order_id: &str,
+        outcome: Outcome,
+    ) -> Result<(), ServiceError> {
+        let Some(record) = self.record(order_id).await? else {
+            tracing::warn!(order_id, "notification for an unknown order");
+            return Ok(());
+        };
+        match record.state {
+            // A challenged payment moves only by our own completion call.
+            PaymentState::Authorising | PaymentState::Unknown
+                if !matches!(outcome, Outcome::ChallengeRequired { .. }) =>
+            {
+                self.settle(
+                    &record.id,
+                    record.state,
+                    Settlement::from_outcome(outcome, "notification"),
+                )
+                .await
+                .map_err(internal("notification"))?;
+            }
+            PaymentState::Failed | PaymentState::Expired | PaymentState::Declined
+                if matches!(outcome, Outcome::Approved { .. }) =>
+            {
+                tracing::error!(payment_id = %record.id, state = %record.state, "acquirer charged a payment we closed: refunding");
+                match self.processor.refund(&record.id, record.amount).await {
+                    Ok(reference) => {
+                        tracing::warn!(payment_id = %record.id, %reference, "refunded")
+                    }
+                    Err(error) => {
+                        tracing::error!(payment_id = %record.id, %error, "refund failed: needs an operator")
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }
 
@@ -62,8 +368,17 @@ impl PaymentService for Payments {
     async fn charge(
         &self,
         code: &PaymentCode,
+        idempotency_key: &str,
         card: CheckedCard,
     ) -> Result<ChargeOutcome, ServiceError> {
+        if let Some(existing) = self
+            .store
+            .payment_by_key(idempotency_key)
+            .await
+            .map_err(internal("find by key"))?
+        {
+            return self.replay(existing, code, &card).await;
+        }
         let request = self
             .find_request(code)
             .await?
@@ -73,9 +388,11 @@ impl PaymentService for Payments {
             return Err(ServiceError::NotPayable(request.status));
         }
         let id = uuid::Uuid::new_v4().simple().to_string();
-        self.store
+        let begun = self
+            .store
             .begin_payment(NewPayment {
                 id: &id,
+                idempotency_key,
                 code,
                 amount: request.amount,
                 brand: card.number.brand(),
@@ -84,56 +401,129 @@ impl PaymentService for Payments {
                 cardholder: card.cardholder.as_str(),
                 at: self.now(),
             })
-            .await
-            .map_err(internal("begin payment"))?;
+            .await;
+        match begun {
+            Ok(()) => {}
+            Err(StoreError::DuplicateKey) => {
+                let existing = self
+                    .store
+                    .payment_by_key(idempotency_key)
+                    .await
+                    .map_err(internal("find by key"))?
+                    .ok_or(ServiceError::Internal)?;
+                return self.replay(existing, code, &card).await;
+            }
+            Err(StoreError::CodeBusy) => {
+                tracing::info!(code = %code, "payment refused: another payment holds the code");
+                return match self.find_request(code).await? {
+                    Some(r) if r.status == RequestStatus::Paid => {
+                        Err(ServiceError::NotPayable(RequestStatus::Paid))
+                    }
+                    _ => Err(ServiceError::InProgress),
+                };
+            }
+            Err(error) => return Err(internal("begin payment")(error)),
+        }
 
+        let return_url = format!("{}/payment/{id}/3ds", self.public_url);
         let answer = self
             .processor
             .authorise(Authorisation {
                 order_id: &id,
                 amount: request.amount,
                 card: &card,
+                return_url: &return_url,
             })
             .await;
         drop(card);
-        let (result, outcome) = match answer {
-            Ok(AuthorisationResult::Approved { reference }) => (
-                PaymentResult::Approved { reference },
-                Ok(ChargeOutcome::Paid {
-                    receipt_id: id.clone(),
-                }),
-            ),
-            Ok(AuthorisationResult::Declined { reason, reference }) => (
-                PaymentResult::Declined {
-                    reason: reason.as_str(),
-                    reference,
-                },
-                Ok(ChargeOutcome::Declined { reason }),
-            ),
-            Err(error) => {
-                tracing::warn!(payment_id = %id, %error, "processor failed");
-                (
-                    PaymentResult::Failed,
-                    Err(ServiceError::ProcessorUnavailable),
-                )
-            }
-        };
-        self.store
-            .finish_payment(&id, code, &result, self.now())
+        if let Err(error) = &answer {
+            tracing::warn!(payment_id = %id, %error, "acquirer gave no clear answer");
+        }
+        let settlement = Settlement::from_answer(answer, "authorise");
+        if let Err(error) = self
+            .settle(&id, PaymentState::Authorising, settlement)
             .await
-            .map_err(internal("finish payment"))?;
-        let label = match &result {
-            PaymentResult::Approved { .. } => "approved",
-            PaymentResult::Declined { reason, .. } => reason,
-            PaymentResult::Failed => "failed",
+        {
+            // The acquirer may have charged: reconciliation settles it, and
+            // the citizen waits on the status page rather than being told
+            // (perhaps wrongly) that nothing happened.
+            tracing::error!(payment_id = %id, %error, "could not record the acquirer's answer");
+            return Ok(ChargeOutcome::Continue { payment_id: id });
+        }
+        let record = self.record(&id).await?.ok_or(ServiceError::Internal)?;
+        tracing::info!(payment_id = %id, code = %code, state = %record.state, "payment submitted");
+        outcome_of(&record)
+    }
+
+    async fn payment_status(&self, id: &str) -> Result<Option<PaymentStatusView>, ServiceError> {
+        if !app::backend::is_idempotency_key(id) {
+            return Ok(None);
+        }
+        let Some(mut record) = self.record(id).await? else {
+            return Ok(None);
         };
-        tracing::info!(payment_id = %id, code = %code, outcome = label, "payment finished");
-        outcome
+        let now = self.now();
+        let quiet_since = record.last_checked_at.unwrap_or(record.updated_at);
+        if record.state == PaymentState::Unknown && now - quiet_since >= self.timings.recheck_after
+        {
+            if self.reconcile(&record).await? {
+                record = self.record(id).await?.ok_or(ServiceError::Internal)?;
+            }
+        }
+        let request = self
+            .store
+            .find_request(&record.code)
+            .await
+            .map_err(internal("find request"))?
+            .ok_or(ServiceError::Internal)?;
+        Ok(Some(PaymentStatusView {
+            decline: (record.state == PaymentState::Declined).then(|| decline_of(&record)),
+            id: record.id,
+            code: record.code,
+            service: request.service,
+            amount: record.amount,
+            state: record.state,
+            challenge_url: record.challenge_url,
+        }))
+    }
+
+    async fn complete_challenge(&self, id: &str, cres: &str) -> Result<(), ServiceError> {
+        let Some(record) = self.record(id).await? else {
+            return Ok(());
+        };
+        if record.state != PaymentState::ThreeDsRequired {
+            // Answered before (a repeated post) or expired: nothing to do.
+            return Ok(());
+        }
+        let claimed = self
+            .settle(
+                id,
+                PaymentState::ThreeDsRequired,
+                Settlement::to(PaymentState::Authorising, "challenge answered"),
+            )
+            .await
+            .map_err(internal("claim challenge"))?;
+        if !claimed {
+            return Ok(());
+        }
+        let answer = self.processor.complete_challenge(id, cres).await;
+        if let Err(error) = &answer {
+            tracing::warn!(payment_id = %id, %error, "challenge completion gave no clear answer");
+        }
+        let settlement = Settlement::from_answer(answer, "challenge");
+        self.settle(id, PaymentState::Authorising, settlement)
+            .await
+            .map_err(internal("finish challenge"))?;
+        Ok(())
+    }
+
+    fn new_idempotency_key(&self) -> String {
+        uuid::Uuid::new_v4().simple().to_string()
     }
 
     async fn receipt(&self, receipt_id: &str) -> Result<Option<ReceiptView>, ServiceError> {
         // Receipt ids are 32 hex digits; anything else cannot exist.
-        if receipt_id.len() != 32 || !receipt_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !app::backend::is_idempotency_key(receipt_id) {
             return Ok(None);
         }
         let payment = self

@@ -2,12 +2,16 @@
 //! form post of the pay page, the language switch, static files, and the
 //! security headers every response carries.
 
+use crate::processor::{self, ACS_PATH};
+use crate::service::Payments;
+use acquirer::engine::Engine;
 use app::api::{CardFormValues, PayError, PayResult};
 use app::backend::Backend;
 use app::pages::{App, PostedPayment};
 use app::shell::shell;
 use axum::body::Body;
 use axum::extract::{FromRef, FromRequest, Path, Query, Request, State};
+use axum::http::HeaderMap;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,6 +20,7 @@ use axum::{Form, Router};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use serde::Deserialize;
+use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -23,6 +28,11 @@ use tower_http::services::{ServeDir, ServeFile};
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub backend: Backend,
+    pub payments: Arc<Payments>,
+    /// The in-process sandbox acquirer, whose challenge pages the site serves.
+    pub sandbox: Option<Arc<Engine>>,
+    /// The key the acquirer signs its notifications with (gateway only).
+    pub notification_key: Option<Vec<u8>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -45,9 +55,15 @@ pub fn router(state: AppState) -> Router {
     };
     let not_found = leptos_axum::render_app_async_with_context(context.clone(), app_shell.clone());
 
-    Router::new()
+    let mut router = Router::new();
+    if let Some(engine) = &state.sandbox {
+        router = router.nest_service(ACS_PATH, acquirer::http::acs_router(engine.clone()));
+    }
+    router
         .leptos_routes_with_context(&state, routes, context, app_shell)
         .route("/pay/{code}", post(pay_form_post))
+        .route("/payment/{id}/3ds", post(challenge_return))
+        .route("/api/acquirer/notifications", post(acquirer_notification))
         .route("/lang/{tag}", get(switch_language))
         .route("/health", get(|| async { "ok" }))
         .nest_service(
@@ -81,15 +97,28 @@ async fn pay_form_post(
         .map(|Form(form)| form)
         .unwrap_or_default();
     let form = CardFormValues { code, ..form };
-    let shown = form.clone().without_cvv();
+    let mut shown = form.clone().without_cvv();
     let outcome = app::backend::pay(&state.backend, form).await;
-    if let Ok(PayResult::Paid { receipt_id }) = &outcome {
-        return Redirect::to(&format!("/receipt/{receipt_id}")).into_response();
+    match &outcome {
+        Ok(PayResult::Paid { receipt_id }) => {
+            return Redirect::to(&format!("/receipt/{receipt_id}")).into_response();
+        }
+        Ok(PayResult::Continue { url }) => return Redirect::to(url).into_response(),
+        _ => {}
+    }
+    // An attempt that ended needs a new key for the next one.
+    let next_key = match &outcome {
+        Ok(PayResult::Declined { next_key, .. }) => Some(next_key.as_str()),
+        Err(error) => error.next_key(),
+        _ => None,
+    };
+    if let Some(next_key) = next_key {
+        shown.idempotency_key = next_key.to_string();
     }
     let status = match &outcome {
         Err(PayError::Invalid(_)) => StatusCode::UNPROCESSABLE_ENTITY,
-        Err(PayError::NotPayable { .. }) => StatusCode::CONFLICT,
-        Err(PayError::ProcessorUnavailable) => StatusCode::BAD_GATEWAY,
+        Err(PayError::NotPayable { .. } | PayError::StaleForm { .. }) => StatusCode::CONFLICT,
+        Err(PayError::ProcessorUnavailable { .. }) => StatusCode::BAD_GATEWAY,
         Err(PayError::Internal) => StatusCode::INTERNAL_SERVER_ERROR,
         Ok(_) => StatusCode::PAYMENT_REQUIRED,
     };
@@ -111,6 +140,75 @@ async fn pay_form_post(
         *response.status_mut() = status;
     }
     response
+}
+
+#[derive(Deserialize)]
+struct ChallengeAnswer {
+    #[serde(default)]
+    cres: String,
+}
+
+/// The browser is back from the issuer's challenge (posted there by the
+/// challenge page's form). The payment is completed with the acquirer, then
+/// the citizen sees its status page, which shows the receipt on success.
+async fn challenge_return(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: Result<Form<ChallengeAnswer>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let answer = form.map(|Form(answer)| answer).unwrap_or(ChallengeAnswer {
+        cres: String::new(),
+    });
+    let cres_ok = !answer.cres.is_empty()
+        && answer.cres.len() <= 256
+        && answer.cres.bytes().all(|b| b.is_ascii_graphic());
+    if app::backend::is_idempotency_key(&id) && cres_ok {
+        // Errors are logged by the service; the status page tells the rest.
+        let _ = state.backend.complete_challenge(&id, &answer.cres).await;
+    }
+    Redirect::to(&app::backend::payment_url(&id)).into_response()
+}
+
+/// The acquirer's signed notification of an order's outcome. Anything not
+/// signed with our key is refused; duplicates and late ones are harmless.
+async fn acquirer_notification(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: Request,
+) -> Response {
+    let Some(key) = &state.notification_key else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let path = request.uri().path().to_string();
+    let Ok(body) = axum::body::to_bytes(request.into_body(), 64 * 1024).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    if acquirer::protocol::verify_headers(
+        key,
+        &headers,
+        "POST",
+        &path,
+        &body,
+        acquirer::protocol::now_unix(),
+    )
+    .is_err()
+    {
+        tracing::warn!("acquirer notification with a bad signature refused");
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let Ok(notification) = serde_json::from_slice::<acquirer::protocol::Notification>(&body) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    if let Some(outcome) = processor::notification_outcome(&notification)
+        && state
+            .payments
+            .apply_notification(&notification.order_id, outcome)
+            .await
+            .is_err()
+    {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    StatusCode::NO_CONTENT.into_response()
 }
 
 #[derive(Deserialize)]
@@ -156,7 +254,10 @@ async fn switch_language(Path(tag): Path<String>, Query(query): Query<SwitchQuer
 async fn security_headers(request: Request, next: Next) -> Response {
     let private = {
         let path = request.uri().path();
-        path.starts_with("/pay/") || path.starts_with("/receipt/") || path.starts_with("/api/")
+        path.starts_with("/pay/")
+            || path.starts_with("/payment/")
+            || path.starts_with("/receipt/")
+            || path.starts_with("/api/")
     };
     let mut response = next.run(request).await;
     let headers = response.headers_mut();

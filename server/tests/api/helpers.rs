@@ -1,37 +1,77 @@
+use acquirer::engine::Engine;
 use server::Application;
 use server::config::{Config, ProcessorKind};
-use server::processor::SandboxProcessor;
+use server::service::Payments;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub const APPROVED_CARD: &str = "4111 1111 1111 1111";
 pub const DECLINED_CARD: &str = "4000 0000 0000 0002";
 pub const PROCESSOR_ERROR_CARD: &str = "4000 0000 0000 0119";
+pub const FRICTIONLESS_CARD: &str = "4000 0000 0000 3055";
+pub const CHALLENGE_CARD: &str = "4000 0000 0000 3220";
+pub const TIMEOUT_CARD: &str = "4000 0000 0000 0259";
 pub const CVV: &str = "987";
 
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    pub sandbox: Arc<SandboxProcessor>,
+    /// The in-process sandbox acquirer (absent with the HTTP gateway).
+    pub sandbox: Option<Arc<Engine>>,
+    pub payments: Arc<Payments>,
+    pub database_url: String,
     pub data_dir: tempfile::TempDir,
 }
 
+/// The configuration of a test server: port 0, demo data, given database
+/// and processor; reconciliation every 200 ms and staleness after 2 s so
+/// recovery tests need not wait long.
+pub fn test_config(database_url: &str, processor: ProcessorKind, site_root: &str) -> Config {
+    Config {
+        site_addr: "127.0.0.1:0".parse().unwrap(),
+        database_url: database_url.to_string(),
+        processor,
+        demo_data: true,
+        elcart_prefix: "9417".into(),
+        support_email: "support@infocom.kg".into(),
+        support_phones: vec!["(0312) 98-61-90".into(), "(0312) 98-61-91".into()],
+        site_root: site_root.to_string(),
+        public_url: None,
+        reconcile_every: Duration::from_millis(200),
+        stale_after: Duration::from_secs(2),
+        abandon_after: Duration::from_secs(90 * 60),
+    }
+}
+
 impl TestApp {
+    /// A server on a fresh SQLite file with the in-process sandbox.
     pub async fn spawn() -> TestApp {
         let data_dir = tempfile::tempdir().expect("temporary directory");
-        let database = data_dir.path().join("tolem.db");
-        let config = Config {
-            site_addr: "127.0.0.1:0".parse().unwrap(),
-            database_url: format!("sqlite://{}?mode=rwc", database.display()),
-            processor: ProcessorKind::Sandbox,
-            demo_data: true,
-            elcart_prefix: "9417".into(),
-            support_email: "support@infocom.kg".into(),
-            support_phones: vec!["(0312) 98-61-90".into(), "(0312) 98-61-91".into()],
-            site_root: data_dir.path().display().to_string(),
-        };
+        let url = server::testing::sqlite_url(data_dir.path());
+        Self::spawn_on(data_dir, &url, ProcessorKind::Sandbox).await
+    }
+
+    /// A server on a fresh PostgreSQL database with the in-process sandbox.
+    pub async fn spawn_postgres() -> TestApp {
+        let data_dir = tempfile::tempdir().expect("temporary directory");
+        let url = server::testing::fresh_postgres_url().await;
+        Self::spawn_on(data_dir, &url, ProcessorKind::Sandbox).await
+    }
+
+    pub async fn spawn_on(
+        data_dir: tempfile::TempDir,
+        database_url: &str,
+        processor: ProcessorKind,
+    ) -> TestApp {
+        let config = test_config(
+            database_url,
+            processor,
+            &data_dir.path().display().to_string(),
+        );
         let application = Application::build(config).await.expect("server starts");
         let port = application.port();
-        let sandbox = application.sandbox.clone().expect("sandbox processor");
+        let sandbox = application.sandbox.clone();
+        let payments = application.payments.clone();
         tokio::spawn(application.run());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -41,8 +81,19 @@ impl TestApp {
             address: format!("http://127.0.0.1:{port}"),
             client,
             sandbox,
+            payments,
+            database_url: database_url.to_string(),
             data_dir,
         }
+    }
+
+    pub fn engine(&self) -> &Arc<Engine> {
+        self.sandbox.as_ref().expect("in-process sandbox acquirer")
+    }
+
+    /// Authorisations that reached the in-process acquirer, repeats included.
+    pub fn calls(&self) -> usize {
+        self.engine().authorise_requests()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -63,12 +114,32 @@ impl TestApp {
         (status, response.text().await.unwrap())
     }
 
-    /// The plain form post of a browser without JavaScript.
+    /// The idempotency key of a freshly rendered pay form.
+    pub async fn form_key(&self, code: &str) -> String {
+        let (_, html) = self.get_html(&format!("/pay/{code}")).await;
+        form_key_in(&html).expect("the pay form carries an idempotency key")
+    }
+
+    /// The plain form post of a browser without JavaScript, from a freshly
+    /// rendered form (so with a new idempotency key).
     pub async fn post_card_form(&self, code: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let key = self.form_key(code).await;
+        self.post_card_form_with_key(code, &key, fields).await
+    }
+
+    /// The same post with a given key: a reload, a double click, a back button.
+    pub async fn post_card_form_with_key(
+        &self,
+        code: &str,
+        key: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut fields = fields.to_vec();
+        fields.push(("idempotency_key", key));
         self.client
             .post(self.url(&format!("/pay/{code}")))
             .header("accept", "text/html")
-            .form(fields)
+            .form(&fields)
             .send()
             .await
             .expect("request")
@@ -110,4 +181,18 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
         .any(|w| w == needle.as_bytes())
+}
+
+/// The idempotency key in a rendered pay form.
+pub fn form_key_in(html: &str) -> Option<String> {
+    let at = html.find(r#"name="idempotency_key""#)?;
+    let rest = &html[at..];
+    let value = rest.find(r#"value=""#)? + 7;
+    let end = rest[value..].find('"')?;
+    Some(rest[value..value + end].to_string())
+}
+
+/// A key as a pay form carries it.
+pub fn new_key() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }

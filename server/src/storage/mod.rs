@@ -1,0 +1,182 @@
+//! Durable storage of payment requests and payments. Everything the service
+//! needs goes through [`PaymentStore`]; SQLite (one file, zero setup) and
+//! PostgreSQL (several servers behind a load balancer) implement it with the
+//! same SQL, written once in [`sql`].
+//!
+//! A payment only ever moves by a guarded update (`... WHERE status = <from>`)
+//! checked against `domain::PaymentState`, and every move writes an event.
+
+mod sql;
+#[cfg(test)]
+mod tests;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::{
+    CardBrand, InvalidTransition, Money, PaymentCode, PaymentState, RequestStatus, ServiceKind,
+};
+use std::sync::Arc;
+
+pub use sql::{PostgresStore, SqliteStore, sqlite_options};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("stored value is not valid: {0}")]
+    Corrupt(&'static str),
+    #[error("{0}")]
+    InvalidTransition(#[from] InvalidTransition),
+    /// The payment was not in the state the transition starts from: someone
+    /// else moved it first.
+    #[error("payment is no longer {expected}")]
+    StateChanged { expected: PaymentState },
+    /// A payment with this idempotency key already exists.
+    #[error("a payment with this idempotency key exists")]
+    DuplicateKey,
+    /// Another payment for this code is in progress or has succeeded.
+    #[error("another payment holds this payment code")]
+    CodeBusy,
+    #[error("DATABASE_URL must start with sqlite: or postgres://")]
+    UnsupportedUrl,
+}
+
+/// Opens the database named by `url` (SQLite file or PostgreSQL server) and
+/// applies its migrations.
+pub async fn connect(url: &str) -> Result<Arc<dyn PaymentStore>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(url).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentRequest {
+    pub code: PaymentCode,
+    pub service: ServiceKind,
+    pub applicant_name: String,
+    pub amount: Money,
+    pub status: RequestStatus,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A payment as first written, before the processor is called.
+pub struct NewPayment<'a> {
+    pub id: &'a str,
+    pub idempotency_key: &'a str,
+    pub code: &'a PaymentCode,
+    pub amount: Money,
+    pub brand: CardBrand,
+    pub first_six: &'a str,
+    pub last_four: &'a str,
+    pub cardholder: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// A payment as stored: never more card data than brand, first six and last four.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentRecord {
+    pub id: String,
+    pub idempotency_key: String,
+    pub code: PaymentCode,
+    pub amount: Money,
+    pub brand: CardBrand,
+    pub first_six: String,
+    pub last_four: String,
+    pub cardholder: String,
+    pub state: PaymentState,
+    pub decline_reason: Option<String>,
+    pub reference: Option<String>,
+    pub challenge_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_checked_at: Option<DateTime<Utc>>,
+}
+
+/// One guarded move of a payment, with what the acquirer said about it.
+#[derive(Clone, Debug, Default)]
+pub struct Change<'a> {
+    pub reason: &'a str,
+    pub reference: Option<&'a str>,
+    pub decline_reason: Option<&'a str>,
+    pub challenge_url: Option<&'a str>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentEvent {
+    pub from: Option<PaymentState>,
+    pub to: PaymentState,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApprovedPayment {
+    pub receipt_number: i64,
+    pub request: PaymentRequest,
+    pub amount: Money,
+    pub brand: CardBrand,
+    pub first_six: String,
+    pub last_four: String,
+    pub cardholder: String,
+    pub reference: String,
+    pub completed_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait PaymentStore: Send + Sync {
+    /// "sqlite" or "postgres", for logs and reports.
+    fn backend(&self) -> &'static str;
+    async fn find_request(&self, code: &PaymentCode) -> Result<Option<PaymentRequest>, StoreError>;
+    async fn insert_request(
+        &self,
+        request: &PaymentRequest,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn count_requests(&self) -> Result<i64, StoreError>;
+    /// Records a new payment and moves it to `authorising`, the lock held
+    /// while the processor is called, in one transaction. Fails with
+    /// [`StoreError::DuplicateKey`] when the key was used before and with
+    /// [`StoreError::CodeBusy`] when another payment holds the code.
+    async fn begin_payment(&self, payment: NewPayment<'_>) -> Result<(), StoreError>;
+    async fn payment(&self, id: &str) -> Result<Option<PaymentRecord>, StoreError>;
+    async fn payment_by_key(&self, key: &str) -> Result<Option<PaymentRecord>, StoreError>;
+    /// Moves the payment from `from` to `to` if the state machine allows it and
+    /// the payment is still in `from`; records the event. Success marks the
+    /// payment request paid in the same transaction.
+    async fn advance(
+        &self,
+        id: &str,
+        from: PaymentState,
+        to: PaymentState,
+        change: Change<'_>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Remembers that the acquirer was asked about the payment.
+    async fn mark_checked(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Payments whose outcome only the acquirer knows: every `unknown` one,
+    /// and `authorising` ones unchanged since `stale_before` (their server
+    /// died or lost the answer).
+    async fn unsettled_payments(
+        &self,
+        stale_before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<PaymentRecord>, StoreError>;
+    /// Payments left in `created` or `three_ds_required` since before `before`.
+    async fn abandoned_payments(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<PaymentRecord>, StoreError>;
+    async fn payments_in_state(
+        &self,
+        state: PaymentState,
+    ) -> Result<Vec<PaymentRecord>, StoreError>;
+    async fn events(&self, id: &str) -> Result<Vec<PaymentEvent>, StoreError>;
+    async fn approved_payment(&self, id: &str) -> Result<Option<ApprovedPayment>, StoreError>;
+}

@@ -1,0 +1,290 @@
+//! The store's contract, checked against SQLite and PostgreSQL alike.
+
+use super::*;
+use crate::testing;
+use domain::PaymentState::*;
+
+struct Fixture {
+    store: Arc<dyn PaymentStore>,
+    code: PaymentCode,
+    _dir: tempfile::TempDir,
+}
+
+async fn fixture(postgres: bool) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let url = if postgres {
+        testing::fresh_postgres_url().await
+    } else {
+        testing::sqlite_url(dir.path())
+    };
+    let store = connect(&url).await.unwrap();
+    let code = PaymentCode::parse("11202600000001").unwrap();
+    let request = PaymentRequest {
+        code: code.clone(),
+        service: ServiceKind::Passport,
+        applicant_name: "Асанов Бакыт".into(),
+        amount: Money::from_tyiyn(220_000).unwrap(),
+        status: RequestStatus::AwaitingPayment,
+        expires_at: Utc::now() + chrono::Duration::days(1),
+    };
+    store.insert_request(&request, Utc::now()).await.unwrap();
+    Fixture {
+        store,
+        code,
+        _dir: dir,
+    }
+}
+
+fn new_payment<'a>(code: &'a PaymentCode, id: &'a str, key: &'a str) -> NewPayment<'a> {
+    NewPayment {
+        id,
+        idempotency_key: key,
+        code,
+        amount: Money::from_tyiyn(220_000).unwrap(),
+        brand: CardBrand::Visa,
+        first_six: "411111",
+        last_four: "1111",
+        cardholder: "AIBEK ASANOV",
+        at: Utc::now(),
+    }
+}
+
+fn reason(reason: &str) -> Change<'_> {
+    Change {
+        reason,
+        ..Change::default()
+    }
+}
+
+async fn states(store: &dyn PaymentStore, id: &str) -> Vec<(Option<PaymentState>, PaymentState)> {
+    store
+        .events(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.from, e.to))
+        .collect()
+}
+
+async fn a_payment_is_authorising_before_the_acquirer_and_final_after(postgres: bool) {
+    let f = fixture(postgres).await;
+    f.store
+        .begin_payment(new_payment(&f.code, "p1", "k1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        f.store.payment("p1").await.unwrap().unwrap().state,
+        Authorising
+    );
+    f.store
+        .advance(
+            "p1",
+            Authorising,
+            Succeeded,
+            Change {
+                reason: "approved",
+                reference: Some("R1"),
+                ..Change::default()
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        states(f.store.as_ref(), "p1").await,
+        vec![
+            (None, Created),
+            (Some(Created), Authorising),
+            (Some(Authorising), Succeeded)
+        ]
+    );
+    let receipt = f.store.approved_payment("p1").await.unwrap().unwrap();
+    assert_eq!(receipt.reference, "R1");
+    let request = f.store.find_request(&f.code).await.unwrap().unwrap();
+    assert_eq!(request.status, RequestStatus::Paid);
+}
+
+async fn a_final_payment_is_never_overwritten(postgres: bool) {
+    let f = fixture(postgres).await;
+    f.store
+        .begin_payment(new_payment(&f.code, "p2", "k2"))
+        .await
+        .unwrap();
+    f.store
+        .advance("p2", Authorising, Failed, reason("refused"), Utc::now())
+        .await
+        .unwrap();
+    let late = f
+        .store
+        .advance("p2", Authorising, Succeeded, reason("late"), Utc::now())
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        late,
+        StoreError::StateChanged {
+            expected: Authorising
+        }
+    ));
+    let forbidden = f
+        .store
+        .advance("p2", Failed, Succeeded, reason("forbidden"), Utc::now())
+        .await
+        .unwrap_err();
+    assert!(matches!(forbidden, StoreError::InvalidTransition(_)));
+    assert!(f.store.approved_payment("p2").await.unwrap().is_none());
+    assert_eq!(states(f.store.as_ref(), "p2").await.len(), 3);
+}
+
+async fn a_key_is_used_once_and_a_code_is_held_by_one_live_payment(postgres: bool) {
+    let f = fixture(postgres).await;
+    f.store
+        .begin_payment(new_payment(&f.code, "p3", "k3"))
+        .await
+        .unwrap();
+    let again = f
+        .store
+        .begin_payment(new_payment(&f.code, "p4", "k3"))
+        .await
+        .unwrap_err();
+    assert!(matches!(again, StoreError::DuplicateKey), "{again:?}");
+    let other_key = f
+        .store
+        .begin_payment(new_payment(&f.code, "p5", "k5"))
+        .await
+        .unwrap_err();
+    assert!(matches!(other_key, StoreError::CodeBusy), "{other_key:?}");
+    assert_eq!(
+        f.store.payment_by_key("k3").await.unwrap().unwrap().id,
+        "p3"
+    );
+
+    // A decline frees the code for another attempt with a new key.
+    f.store
+        .advance("p3", Authorising, Declined, reason("declined"), Utc::now())
+        .await
+        .unwrap();
+    f.store
+        .begin_payment(new_payment(&f.code, "p6", "k6"))
+        .await
+        .unwrap();
+    f.store
+        .advance("p6", Authorising, Succeeded, reason("approved"), Utc::now())
+        .await
+        .unwrap();
+    let after_success = f
+        .store
+        .begin_payment(new_payment(&f.code, "p7", "k7"))
+        .await
+        .unwrap_err();
+    assert!(matches!(after_success, StoreError::CodeBusy));
+}
+
+async fn unsettled_and_abandoned_payments_are_found(postgres: bool) {
+    let f = fixture(postgres).await;
+    let then = Utc::now() - chrono::Duration::minutes(100);
+    let mut old = new_payment(&f.code, "p8", "k8");
+    old.at = then;
+    f.store.begin_payment(old).await.unwrap();
+    let unsettled = f
+        .store
+        .unsettled_payments(Utc::now() - chrono::Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(unsettled.len(), 1, "a stale authorising payment");
+    let recent = f.store.unsettled_payments(then, 10).await.unwrap();
+    assert!(recent.is_empty(), "not stale yet");
+
+    f.store
+        .advance(
+            "p8",
+            Authorising,
+            ThreeDsRequired,
+            Change {
+                reason: "challenge",
+                challenge_url: Some("/sandbox/acs/t"),
+                ..Change::default()
+            },
+            then,
+        )
+        .await
+        .unwrap();
+    let abandoned = f
+        .store
+        .abandoned_payments(Utc::now() - chrono::Duration::minutes(90), 10)
+        .await
+        .unwrap();
+    assert_eq!(abandoned.len(), 1);
+    assert_eq!(
+        abandoned[0].challenge_url.as_deref(),
+        Some("/sandbox/acs/t")
+    );
+    f.store
+        .advance(
+            "p8",
+            ThreeDsRequired,
+            Expired,
+            reason("abandoned"),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(f.store.payments_in_state(Expired).await.unwrap().len(), 1);
+    // Expiry frees the code.
+    f.store
+        .begin_payment(new_payment(&f.code, "p9", "k9"))
+        .await
+        .unwrap();
+}
+
+async fn concurrent_transitions_let_exactly_one_win(postgres: bool) {
+    let f = fixture(postgres).await;
+    f.store
+        .begin_payment(new_payment(&f.code, "p10", "k10"))
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let store = f.store.clone();
+        let to = if i % 2 == 0 { Succeeded } else { Unknown };
+        tasks.push(tokio::spawn(async move {
+            store
+                .advance("p10", Authorising, to, reason("race"), Utc::now())
+                .await
+        }));
+    }
+    let mut won = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(()) => won += 1,
+            Err(StoreError::StateChanged { .. }) => {}
+            Err(other) => panic!("unexpected error {other}"),
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(states(f.store.as_ref(), "p10").await.len(), 3);
+}
+
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(false).await
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(true).await
+            })*
+        }
+    };
+}
+
+on_both!(
+    a_payment_is_authorising_before_the_acquirer_and_final_after,
+    a_final_payment_is_never_overwritten,
+    a_key_is_used_once_and_a_code_is_held_by_one_live_payment,
+    unsettled_and_abandoned_payments_are_found,
+    concurrent_transitions_let_exactly_one_win,
+);
