@@ -384,6 +384,15 @@ impl PaymentService for Payments {
             .await?
             .ok_or(ServiceError::UnknownCode)?;
         if !request.status.is_payable() {
+            // A twin submit may have paid it since we looked for the key.
+            if let Some(existing) = self
+                .store
+                .payment_by_key(idempotency_key)
+                .await
+                .map_err(internal("find by key"))?
+            {
+                return self.replay(existing, code, &card).await;
+            }
             tracing::info!(code = %code, status = request.status.as_str(), "payment refused: request not payable");
             return Err(ServiceError::NotPayable(request.status));
         }

@@ -19,7 +19,6 @@ pub struct TestApp {
     /// The in-process sandbox acquirer (absent with the HTTP gateway).
     pub sandbox: Option<Arc<Engine>>,
     pub payments: Arc<Payments>,
-    pub database_url: String,
     pub data_dir: tempfile::TempDir,
 }
 
@@ -68,6 +67,10 @@ impl TestApp {
             processor,
             &data_dir.path().display().to_string(),
         );
+        Self::spawn_with_config(data_dir, config).await
+    }
+
+    pub async fn spawn_with_config(data_dir: tempfile::TempDir, config: Config) -> TestApp {
         let application = Application::build(config).await.expect("server starts");
         let port = application.port();
         let sandbox = application.sandbox.clone();
@@ -82,7 +85,6 @@ impl TestApp {
             client,
             sandbox,
             payments,
-            database_url: database_url.to_string(),
             data_dir,
         }
     }
@@ -195,4 +197,67 @@ pub fn form_key_in(html: &str) -> Option<String> {
 /// A key as a pay form carries it.
 pub fn new_key() -> String {
     uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Payable codes made for a test: `132027nnnnnnnn` from `first`.
+pub async fn payable_codes(
+    store: &dyn server::storage::PaymentStore,
+    first: u32,
+    count: u32,
+) -> Vec<String> {
+    let mut codes = Vec::new();
+    for n in first..first + count {
+        let code = format!("132027{n:08}");
+        let request = server::storage::PaymentRequest {
+            code: domain::PaymentCode::parse(&code).unwrap(),
+            service: domain::ServiceKind::MekenCard,
+            applicant_name: "Асанов Бакыт".into(),
+            amount: domain::Money::from_tyiyn(150_000).unwrap(),
+            status: domain::RequestStatus::AwaitingPayment,
+            expires_at: chrono::Utc::now() + chrono::Duration::days(1),
+        };
+        store
+            .insert_request(&request, chrono::Utc::now())
+            .await
+            .unwrap();
+        codes.push(code);
+    }
+    codes
+}
+
+/// The JSON body of the `pay` server function.
+pub fn pay_body(code: &str, key: &str, number: &str) -> serde_json::Value {
+    serde_json::json!({
+        "form": {
+            "code": code,
+            "cardholder": "AIBEK ASANOV",
+            "number": number,
+            "exp_month": "12",
+            "exp_year": "30",
+            "cvv": CVV,
+            "idempotency_key": key,
+        }
+    })
+}
+
+/// Calls the `pay` server function at `base`: status and body, or the
+/// transport error (a server that is down).
+pub async fn call_pay_at(
+    client: &reqwest::Client,
+    base: &str,
+    body: &serde_json::Value,
+) -> Result<(u16, String), reqwest::Error> {
+    let response = client
+        .post(format!("{base}/api/pay"))
+        .json(body)
+        .send()
+        .await?;
+    let status = response.status().as_u16();
+    Ok((status, response.text().await?))
+}
+
+pub async fn call_pay(app: &TestApp, body: &serde_json::Value) -> (u16, String) {
+    call_pay_at(&app.client, &app.address, body)
+        .await
+        .expect("request")
 }

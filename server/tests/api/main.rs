@@ -1,8 +1,13 @@
 //! Integration tests: the real server on port 0 with a fresh SQLite file,
 //! driven over HTTP the way browsers (with and without JavaScript) drive it.
 
+mod crash;
+mod gateway;
 mod helpers;
+mod idempotency;
 mod lookup;
 mod pay;
+mod recovery;
 mod security;
 mod site;
+mod three_ds;

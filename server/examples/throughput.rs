@@ -1,0 +1,484 @@
+//! End-to-end payment throughput and latency, next to the raw durable-insert
+//! rate of the same database on the same disk, measured in the same run.
+//!
+//! For each backend (SQLite, then PostgreSQL when `TOLEM_TEST_POSTGRES` names
+//! a server, as `bench/throughput.sh` arranges) this starts the real server in
+//! this process with the in-process sandbox acquirer and then:
+//!
+//! 1. creates one payable payment request per payment (not timed);
+//! 2. **raw inserts/s**: 64 tasks (`--payers`) each commit single-row
+//!    `INSERT`s, one transaction each, into a bench table, through a pool of
+//!    the store's size (SQLite: 8 connections on a second file in the same
+//!    directory with the store's settings, WAL and `synchronous=FULL`;
+//!    PostgreSQL: 16 connections on the same database);
+//! 3. **payments/s**: 64 payer tasks post `/api/pay` over HTTP with an
+//!    approved test card, each payment for its own code with a new
+//!    idempotency key; a payment counts when the answer is 200 and `Paid`.
+//!    p50/p99 are per-payment latencies, request sent to body read.
+//!
+//! Both phases start with a warm-up (`--warmup`, not counted) and then time
+//! the same number of operations (`--payments`, or `BENCH_PAYMENTS`).
+//!
+//! How to read it: a payment commits twice (`begin_payment`, then the
+//! acquirer's answer) and reads a few rows, so with durable commits as the
+//! bottleneck a payment costs at least two raw inserts: ratio 0.5 means the
+//! web, service and acquirer layers add nothing on top of the commits. The
+//! load generator, the server and (for SQLite) the database share this
+//! machine's cores, so on a small machine the client's work is in the figure.
+//! The target from the issue is ratio ≥ 0.5 and p99 < 25 ms; this prints
+//! the figures and never fails on them.
+//!
+//! Run it with `bench/throughput.sh [--payments N] [--payers N] [--warmup N]
+//! [--only sqlite|postgres]`.
+
+use chrono::{DateTime, Utc};
+use domain::{Money, PaymentCode, RequestStatus, ServiceKind};
+use server::Application;
+use server::config::{Config, ProcessorKind};
+use server::storage::{PaymentRequest, PaymentStore, sqlite_options};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::SqlitePoolOptions;
+use std::error::Error;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+type BoxError = Box<dyn Error + Send + Sync>;
+
+const APPROVED_CARD: &str = "4111 1111 1111 1111";
+
+struct Options {
+    payments: usize,
+    payers: usize,
+    warmup: usize,
+    only: Option<String>,
+}
+
+impl Options {
+    fn parse() -> Result<Options, BoxError> {
+        let mut options = Options {
+            payments: match std::env::var("BENCH_PAYMENTS") {
+                Ok(value) => value.parse()?,
+                Err(_) => 3000,
+            },
+            payers: 64,
+            warmup: 100,
+            only: None,
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
+            match arg.as_str() {
+                "--payments" => options.payments = value()?.parse()?,
+                "--payers" => options.payers = value()?.parse()?,
+                "--warmup" => options.warmup = value()?.parse()?,
+                "--only" => options.only = Some(value()?),
+                "-h" | "--help" => {
+                    println!(
+                        "throughput [--payments N (3000, or BENCH_PAYMENTS)] [--payers N (64)] \
+                         [--warmup N (100)] [--only sqlite|postgres]"
+                    );
+                    std::process::exit(0);
+                }
+                other => return Err(format!("unknown argument {other:?}").into()),
+            }
+        }
+        if options.payments == 0 || options.payers == 0 {
+            return Err("--payments and --payers must be positive".into());
+        }
+        Ok(options)
+    }
+
+    fn wants(&self, backend: &str) -> bool {
+        self.only.as_deref().is_none_or(|only| only == backend)
+    }
+}
+
+/// What a timed phase did: wall time and the latency of each success.
+struct Run {
+    wall: Duration,
+    latencies: Vec<Duration>,
+    failures: usize,
+    first_failure: Option<String>,
+}
+
+impl Run {
+    fn rate(&self) -> f64 {
+        self.latencies.len() as f64 / self.wall.as_secs_f64()
+    }
+
+    /// Nearest-rank percentile, in milliseconds.
+    fn percentile_ms(&self, p: f64) -> f64 {
+        if self.latencies.is_empty() {
+            return f64::NAN;
+        }
+        let mut sorted = self.latencies.clone();
+        sorted.sort_unstable();
+        let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+        sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
+    }
+}
+
+/// Runs `op(first)`, `op(first + 1)`, ... `op(first + count - 1)` on
+/// `workers` concurrent tasks, each taking the next number when it is free.
+async fn drive<F, Fut>(workers: usize, first: usize, count: usize, op: F) -> Run
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<(), String>> + Send,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..workers.min(count) {
+        let next = next.clone();
+        let op = op.clone();
+        tasks.spawn(async move {
+            let mut latencies = Vec::new();
+            let mut failures = Vec::new();
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= count {
+                    break;
+                }
+                let at = Instant::now();
+                match op(first + n).await {
+                    Ok(()) => latencies.push(at.elapsed()),
+                    Err(error) => failures.push(error),
+                }
+            }
+            (latencies, failures)
+        });
+    }
+    let mut run = Run {
+        wall: Duration::ZERO,
+        latencies: Vec::with_capacity(count),
+        failures: 0,
+        first_failure: None,
+    };
+    while let Some(joined) = tasks.join_next().await {
+        let (latencies, failures) = joined.unwrap_or_else(|e| (Vec::new(), vec![e.to_string()]));
+        run.latencies.extend(latencies);
+        run.failures += failures.len();
+        if run.first_failure.is_none() {
+            run.first_failure = failures.into_iter().next();
+        }
+    }
+    run.wall = started.elapsed();
+    run
+}
+
+fn code(n: usize) -> String {
+    format!("1120{n:010}")
+}
+
+fn config(database_url: &str) -> Config {
+    Config {
+        site_addr: ([127, 0, 0, 1], 0).into(),
+        database_url: database_url.to_string(),
+        processor: ProcessorKind::Sandbox,
+        demo_data: false,
+        elcart_prefix: "9417".into(),
+        support_email: "support@infocom.kg".into(),
+        support_phones: vec!["(0312) 98-61-90".into()],
+        site_root: "target/site".into(),
+        public_url: None,
+        reconcile_every: Duration::from_secs(15),
+        stale_after: Duration::from_secs(60),
+        abandon_after: Duration::from_secs(90 * 60),
+    }
+}
+
+/// One payable request per code `0..count`.
+async fn create_requests(store: Arc<dyn PaymentStore>, count: usize) -> Result<(), BoxError> {
+    let now = Utc::now();
+    let amount = Money::from_tyiyn(220_000).map_err(|e| format!("amount: {e:?}"))?;
+    let run = drive(16, 0, count, move |n| {
+        let store = store.clone();
+        async move {
+            let request = PaymentRequest {
+                code: PaymentCode::parse(&code(n)).map_err(|e| e.to_string())?,
+                service: ServiceKind::Passport,
+                applicant_name: "АСАНОВ АЙБЕК".into(),
+                amount,
+                status: RequestStatus::AwaitingPayment,
+                expires_at: now + chrono::Duration::days(1),
+            };
+            store
+                .insert_request(&request, now)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    })
+    .await;
+    match run.first_failure {
+        None => Ok(()),
+        Some(error) => Err(format!("creating payment requests: {error}").into()),
+    }
+}
+
+/// Pays codes `first..first + count` over HTTP, `payers` at a time.
+async fn pay(
+    client: &reqwest::Client,
+    address: &str,
+    payers: usize,
+    first: usize,
+    count: usize,
+) -> Run {
+    let url = Arc::new(format!("{address}/api/pay"));
+    let client = client.clone();
+    drive(payers, first, count, move |n| {
+        let client = client.clone();
+        let url = url.clone();
+        async move {
+            let body = serde_json::json!({
+                "form": {
+                    "code": code(n),
+                    "cardholder": "AIBEK ASANOV",
+                    "number": APPROVED_CARD,
+                    "exp_month": "12",
+                    "exp_year": "30",
+                    "cvv": "987",
+                    "idempotency_key": uuid::Uuid::new_v4().simple().to_string(),
+                }
+            });
+            let response = client
+                .post(url.as_str())
+                .json(&body)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            let status = response.status();
+            let text = response.text().await.map_err(|e| e.to_string())?;
+            if status == reqwest::StatusCode::OK && text.contains("Paid") {
+                Ok(())
+            } else {
+                Err(format!("{status}: {text}"))
+            }
+        }
+    })
+    .await
+}
+
+struct Figures {
+    payments: Run,
+    inserts: Run,
+}
+
+/// Starts the server on `database_url`, creates the requests, then measures
+/// raw inserts (with `raw`) and payments.
+async fn measure<R, RFut>(
+    database_url: &str,
+    options: &Options,
+    raw: R,
+) -> Result<Figures, BoxError>
+where
+    R: Fn(usize) -> RFut + Clone + Send + 'static,
+    RFut: Future<Output = Result<(), String>> + Send,
+{
+    let application = Application::build(config(database_url)).await?;
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let store = application.payments.store.clone();
+    let server = tokio::spawn(application.run());
+
+    let total = options.warmup + options.payments;
+    let setup = Instant::now();
+    create_requests(store, total).await?;
+    eprintln!(
+        "  {total} payment requests created in {:.1} s",
+        setup.elapsed().as_secs_f64()
+    );
+
+    drive(options.payers, 0, options.warmup, raw.clone()).await;
+    let inserts = drive(options.payers, options.warmup, options.payments, raw).await;
+    eprintln!(
+        "  raw inserts: {:.0}/s over {:.1} s",
+        inserts.rate(),
+        inserts.wall.as_secs_f64()
+    );
+
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(options.payers * 2)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let warmup = pay(&client, &address, options.payers, 0, options.warmup).await;
+    if let Some(error) = warmup.first_failure {
+        return Err(format!("warm-up payment failed: {error}").into());
+    }
+    let payments = pay(
+        &client,
+        &address,
+        options.payers,
+        options.warmup,
+        options.payments,
+    )
+    .await;
+    eprintln!(
+        "  payments: {:.0}/s over {:.1} s",
+        payments.rate(),
+        payments.wall.as_secs_f64()
+    );
+    drop(client);
+    server.abort();
+    Ok(Figures { payments, inserts })
+}
+
+/// A fresh directory under the workspace's `target/bench-data/`, on the same
+/// disk as the build.
+fn fresh_dir() -> Result<PathBuf, BoxError> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-data");
+    let dir = root.join(format!(
+        "throughput-{}",
+        uuid::Uuid::new_v4()
+            .simple()
+            .to_string()
+            .get(..8)
+            .unwrap_or("x")
+    ));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir.canonicalize()?)
+}
+
+fn row(at: DateTime<Utc>, n: usize) -> (String, String, DateTime<Utc>) {
+    (
+        format!("{n:032x}"),
+        // About the size of a payments row.
+        format!(
+            "payment {n} for {} by AIBEK ASANOV, Visa 411111******1111",
+            code(n)
+        ),
+        at,
+    )
+}
+
+async fn sqlite(options: &Options) -> Result<Figures, BoxError> {
+    let dir = fresh_dir()?;
+    eprintln!("sqlite: files in {}", dir.display());
+    let raw_url = format!("sqlite://{}?mode=rwc", dir.join("raw.db").display());
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(sqlite_options(&raw_url)?)
+        .await?;
+    sqlx::query(
+        "CREATE TABLE bench_insert (id TEXT PRIMARY KEY, payload TEXT NOT NULL, at TEXT NOT NULL)",
+    )
+    .execute(&pool)
+    .await?;
+    let raw = move |n| {
+        let pool = pool.clone();
+        async move {
+            let (id, payload, at) = row(Utc::now(), n);
+            sqlx::query("INSERT INTO bench_insert (id, payload, at) VALUES (?, ?, ?)")
+                .bind(id)
+                .bind(payload)
+                .bind(at)
+                .execute(&pool)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        }
+    };
+    let figures = measure(&server::testing::sqlite_url(&dir), options, raw).await;
+    if let Err(error) = std::fs::remove_dir_all(&dir) {
+        eprintln!("  could not remove {}: {error}", dir.display());
+    }
+    figures
+}
+
+async fn postgres(options: &Options) -> Result<Figures, BoxError> {
+    let url = server::testing::fresh_postgres_url().await;
+    eprintln!(
+        "postgres: database {}",
+        url.rsplit('/').next().unwrap_or("")
+    );
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(&url)
+        .await?;
+    sqlx::query(
+        "CREATE TABLE bench_insert (id TEXT PRIMARY KEY, payload TEXT NOT NULL, at TIMESTAMPTZ NOT NULL)",
+    )
+    .execute(&pool)
+    .await?;
+    let raw = move |n| {
+        let pool = pool.clone();
+        async move {
+            let (id, payload, at) = row(Utc::now(), n);
+            sqlx::query("INSERT INTO bench_insert (id, payload, at) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(payload)
+                .bind(at)
+                .execute(&pool)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        }
+    };
+    measure(&url, options, raw).await
+}
+
+fn report(backend: &str, figures: &Figures) {
+    let Figures { payments, inserts } = figures;
+    println!(
+        "{backend:<9} {:>10.0} {:>7.2} {:>7.2} {:>14.0} {:>6.2}",
+        payments.rate(),
+        payments.percentile_ms(50.0),
+        payments.percentile_ms(99.0),
+        inserts.rate(),
+        payments.rate() / inserts.rate(),
+    );
+}
+
+fn details(backend: &str, figures: &Figures) {
+    let Figures { payments, inserts } = figures;
+    println!(
+        "{backend}: {} payments in {:.2} s, max {:.1} ms; raw insert p50 {:.2} ms, p99 {:.2} ms over {:.2} s",
+        payments.latencies.len(),
+        payments.wall.as_secs_f64(),
+        payments.percentile_ms(100.0),
+        inserts.percentile_ms(50.0),
+        inserts.percentile_ms(99.0),
+        inserts.wall.as_secs_f64(),
+    );
+    for (what, run) in [("payments", payments), ("raw inserts", inserts)] {
+        if let Some(error) = &run.first_failure {
+            println!("{backend}: {} {what} FAILED, first: {error}", run.failures);
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let options = Options::parse()?;
+    eprintln!(
+        "{} payments and {} raw inserts per backend, {} concurrent payers, {} warm-up each",
+        options.payments, options.payments, options.payers, options.warmup
+    );
+    let mut results = Vec::new();
+    if options.wants("sqlite") {
+        results.push(("sqlite", sqlite(&options).await?));
+    }
+    if options.wants("postgres") {
+        if std::env::var(server::testing::POSTGRES_ADMIN_URL_VAR).is_ok() {
+            results.push(("postgres", postgres(&options).await?));
+        } else {
+            eprintln!(
+                "postgres: skipped, {} is not set (bench/throughput.sh starts a server)",
+                server::testing::POSTGRES_ADMIN_URL_VAR
+            );
+        }
+    }
+    println!();
+    println!("backend   payments/s  p50 ms  p99 ms  raw inserts/s  ratio");
+    for (backend, figures) in &results {
+        report(backend, figures);
+    }
+    println!();
+    for (backend, figures) in &results {
+        details(backend, figures);
+    }
+    println!("target: ratio >= 0.5 and p99 < 25 ms");
+    Ok(())
+}
