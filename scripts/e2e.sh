@@ -33,6 +33,7 @@ trap - EXIT
 
 python3 scripts/check_no_card_data.py "$work/tolem.db" "$work/server.log" \
   "4111 1111 1111 1111" "4000 0000 0000 0002" "4111 1111 1111 1112" "5555 5555 5555 4444" \
+  "4000 0000 0000 3055" "4000 0000 0000 3220" "4000 0000 0000 0259" \
   --cvv 739 482 915 || status=1
 if [[ $status -ne 0 ]]; then
   echo "server log: $work/server.log"

@@ -13,11 +13,16 @@ step "format"
 cargo fmt --all --check
 
 step "clippy (server side, then the WebAssembly side)"
-cargo clippy -p domain -p app -p server --features app/ssr --all-targets -- -D warnings
+cargo clippy -p domain -p app -p server -p acquirer --features app/ssr --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
-step "unit, property and integration tests"
-cargo test -p domain -p app -p server --features app/ssr
+step "unit, property and integration tests (SQLite and PostgreSQL)"
+# A throwaway PostgreSQL server: the storage and payment tests run on it too.
+source scripts/postgres.sh
+trap postgres_stop EXIT
+cargo test -p domain -p app -p server -p acquirer --features app/ssr
+postgres_stop
+trap - EXIT
 
 step "end-to-end (Playwright, JavaScript on and off)"
 scripts/e2e.sh

@@ -101,6 +101,7 @@ mod tests {
             exp_month: "12".into(),
             exp_year: "28".into(),
             cvv: "123".into(),
+            idempotency_key: String::new(),
         }
     }
 

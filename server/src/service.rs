@@ -473,11 +473,11 @@ impl PaymentService for Payments {
         };
         let now = self.now();
         let quiet_since = record.last_checked_at.unwrap_or(record.updated_at);
-        if record.state == PaymentState::Unknown && now - quiet_since >= self.timings.recheck_after
+        if record.state == PaymentState::Unknown
+            && now - quiet_since >= self.timings.recheck_after
+            && self.reconcile(&record).await?
         {
-            if self.reconcile(&record).await? {
-                record = self.record(id).await?.ok_or(ServiceError::Internal)?;
-            }
+            record = self.record(id).await?.ok_or(ServiceError::Internal)?;
         }
         let request = self
             .store
