@@ -1,15 +1,44 @@
 #!/usr/bin/env bash
 # The README's run command: installs what is missing, builds the release site
-# and starts it on SQLite with the sandbox processor and demo data.
+# and starts it on SQLite with demo data and the in-process sandbox acquirer.
+#
+#   scripts/run.sh              the in-process sandbox (the default)
+#   scripts/run.sh --acquirer   the stand-alone sandbox acquirer over signed
+#                               HTTP (127.0.0.1:4000), as a real acquirer would
+#                               be reached; its ledger is at /sandbox/ledger
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 source scripts/env.sh
+
+with_acquirer=false
+case "${1:-}" in
+  --acquirer) with_acquirer=true ;;
+  "") ;;
+  *) echo "usage: scripts/run.sh [--acquirer]" >&2; exit 2 ;;
+esac
 
 cargo leptos build --release
 scripts/precompress.sh target/site/pkg
 
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 export TOLEM_DEMO_DATA="${TOLEM_DEMO_DATA:-true}"
-echo "tolem: http://$LEPTOS_SITE_ADDR"
-exec ./target/release/server
+
+if $with_acquirer; then
+  cargo build --release -p acquirer --bin sandbox-acquirer
+  export ACQUIRER_ADDR="${ACQUIRER_ADDR:-127.0.0.1:4000}"
+  export ACQUIRER_SECRET="${ACQUIRER_SECRET:-sandbox-secret-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}"
+  export ACQUIRER_NOTIFY_URL="http://$LEPTOS_SITE_ADDR/api/acquirer/notifications"
+  ./target/release/sandbox-acquirer &
+  acquirer_pid=$!
+  trap 'kill $acquirer_pid 2>/dev/null || true' EXIT
+  export TOLEM_PROCESSOR=gateway
+  export TOLEM_ACQUIRER_URL="http://$ACQUIRER_ADDR"
+  export TOLEM_ACQUIRER_SECRET="$ACQUIRER_SECRET"
+  echo "sandbox acquirer: http://$ACQUIRER_ADDR (ledger: /sandbox/ledger)"
+  echo "tolem: http://$LEPTOS_SITE_ADDR"
+  ./target/release/server
+else
+  echo "tolem: http://$LEPTOS_SITE_ADDR"
+  exec ./target/release/server
+fi
