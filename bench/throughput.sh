@@ -22,7 +22,9 @@ fi
 cargo build --release -p server --example throughput
 started=$SECONDS
 echo "machine: $(nproc) cores, $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')"
-# SQLite files go under target/bench-data/, PostgreSQL's under /tmp.
-echo "disks: target/ on $(df --output=source,fstype target | tail -1 | xargs), /tmp on $(df --output=source,fstype /tmp | tail -1 | xargs)"
+# The SQLite files go under target/bench-data/, PostgreSQL's under /tmp.
+mkdir -p target/bench-data
+disk() { df --output=source,fstype "$1" | tail -1 | xargs; }
+echo "disks: target/bench-data on $(disk target/bench-data), /tmp on $(disk /tmp)"
 cargo run --quiet --release -p server --example throughput -- "$@"
 echo "run took $((SECONDS - started)) s"

@@ -29,6 +29,11 @@ pub struct CardFormValues {
     /// payment attempt, however often it arrives.
     #[serde(default)]
     pub idempotency_key: String,
+    /// The editions of the documents the form named, accepted by paying.
+    #[serde(default)]
+    pub privacy_policy_edition: String,
+    #[serde(default)]
+    pub user_agreement_edition: String,
 }
 
 impl CardFormValues {
@@ -106,6 +111,9 @@ pub enum PayError {
     ProcessorUnavailable { next_key: String },
     /// The form's key was missing or already used with other details.
     StaleForm { next_key: String },
+    /// A new edition of a document took effect after the form was shown:
+    /// nothing was charged; the citizen reads it and submits again.
+    EditionsChanged,
     /// Something failed on our side; details are in the server log only.
     Internal,
 }
@@ -118,6 +126,7 @@ impl PayError {
             PayError::NotPayable { reason_key } => reason_key,
             PayError::ProcessorUnavailable { .. } => "pay_processor_unavailable",
             PayError::StaleForm { .. } => "pay_stale_form",
+            PayError::EditionsChanged => "edition_changed_notice",
             PayError::Internal => "internal_error",
         }
     }

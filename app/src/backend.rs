@@ -5,7 +5,7 @@
 use crate::api::{CardFormValues, PayError, PayResult};
 use crate::card_form::{CheckedCard, check_card_form};
 use async_trait::async_trait;
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use domain::{
     BrandTable, CardBrand, Money, PaymentCode, PaymentState, RequestStatus, ServiceKind, YearMonth,
 };
@@ -35,15 +35,98 @@ pub struct ReceiptView {
     pub masked_card: String,
     pub cardholder: String,
     pub processor_reference: String,
+    /// The editions accepted by paying.
+    pub accepted: Vec<(DocumentKind, EditionRef)>,
+}
+
+/// The site's policy documents. Each has numbered editions; the Russian
+/// text of an edition is authoritative, Kyrgyz and English are translations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DocumentKind {
+    PrivacyPolicy,
+    UserAgreement,
+}
+
+impl DocumentKind {
+    pub const ALL: [DocumentKind; 2] = [DocumentKind::PrivacyPolicy, DocumentKind::UserAgreement];
+
+    /// The document's name in URLs and in storage.
+    pub fn slug(self) -> &'static str {
+        match self {
+            DocumentKind::PrivacyPolicy => "privacy-policy",
+            DocumentKind::UserAgreement => "user-agreement",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<DocumentKind> {
+        DocumentKind::ALL
+            .into_iter()
+            .find(|kind| kind.slug() == slug)
+    }
+
+    pub fn href(self) -> String {
+        format!("/documents/{}", self.slug())
+    }
+
+    /// The permanent address of one edition.
+    pub fn edition_href(self, edition: u32) -> String {
+        format!("/documents/{}/editions/{edition}", self.slug())
+    }
 }
 
 /// One edition of a policy document, rendered to HTML from its Markdown source.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DocumentView {
+    pub kind: DocumentKind,
     pub edition: u32,
+    /// The language of the text shown (Russian when no translation exists).
     pub language: String,
-    pub effective_from: NaiveDate,
+    pub effective_from: DateTime<Utc>,
+    /// When the next edition replaced this one, if it did.
+    pub superseded_at: Option<DateTime<Utc>>,
     pub html: String,
+}
+
+/// An edition as it is named: its number and the moment it took effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EditionRef {
+    pub edition: u32,
+    pub effective_from: DateTime<Utc>,
+}
+
+/// The editions a citizen accepts by paying now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EditionsInForce {
+    pub privacy_policy: EditionRef,
+    pub user_agreement: EditionRef,
+}
+
+impl EditionsInForce {
+    pub fn of(&self, kind: DocumentKind) -> EditionRef {
+        match kind {
+            DocumentKind::PrivacyPolicy => self.privacy_policy,
+            DocumentKind::UserAgreement => self.user_agreement,
+        }
+    }
+
+    /// The latest moment any of them took effect.
+    pub fn last_change(&self) -> DateTime<Utc> {
+        self.privacy_policy
+            .effective_from
+            .max(self.user_agreement.effective_from)
+    }
+}
+
+/// A message from the feedback form, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Feedback {
+    pub topic: String,
+    pub message: String,
+    pub reply_email: Option<String>,
+    pub receipt_number: Option<String>,
+    pub language: String,
+    /// Who sent it, as the rate limit counts (an address, never stored raw).
+    pub client: String,
 }
 
 /// How citizens reach the operator's support, from configuration.
@@ -121,6 +204,10 @@ pub enum ServiceError {
     InProgress,
     /// The idempotency key is missing or was used with other details.
     StaleForm,
+    /// A document edition shown on the form is no longer the one in force.
+    EditionsChanged,
+    /// Too many feedback messages from one client.
+    RateLimited,
     /// The acquirer did not process the payment: nothing was charged.
     ProcessorUnavailable,
     Internal,
@@ -154,6 +241,7 @@ pub trait PaymentService: Send + Sync {
         &self,
         code: &PaymentCode,
         idempotency_key: &str,
+        accepted: EditionsShown,
         card: CheckedCard,
     ) -> Result<ChargeOutcome, ServiceError>;
 
@@ -169,8 +257,24 @@ pub trait PaymentService: Send + Sync {
 
     async fn receipt(&self, receipt_id: &str) -> Result<Option<ReceiptView>, ServiceError>;
 
-    /// The edition of the privacy policy in force.
-    fn privacy_policy(&self) -> DocumentView;
+    /// The editions of both documents in force now.
+    async fn editions_in_force(&self) -> Result<EditionsInForce, ServiceError>;
+
+    /// An edition of a document (the one in force when `edition` is `None`)
+    /// in `language`, or in Russian when it has no such translation. Editions
+    /// whose time has not come do not exist yet.
+    async fn document(
+        &self,
+        kind: DocumentKind,
+        edition: Option<u32>,
+        language: &str,
+    ) -> Result<Option<DocumentView>, ServiceError>;
+
+    /// Every edition of a document that has taken effect, oldest first.
+    async fn document_editions(&self, kind: DocumentKind) -> Result<Vec<EditionRef>, ServiceError>;
+
+    /// Stores a feedback message, unless its sender sent too many lately.
+    async fn send_feedback(&self, feedback: Feedback) -> Result<(), ServiceError>;
 
     fn support_contacts(&self) -> &SupportContacts;
 
@@ -179,6 +283,13 @@ pub trait PaymentService: Send + Sync {
     fn elcart_prefix(&self) -> &str;
 
     fn now(&self) -> DateTime<Utc>;
+}
+
+/// The edition numbers the pay form showed, as it posted them back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EditionsShown {
+    pub privacy_policy: u32,
+    pub user_agreement: u32,
 }
 
 #[derive(Clone)]
@@ -233,8 +344,12 @@ pub async fn pay(backend: &Backend, form: CardFormValues) -> Result<PayResult, P
         });
     }
     let key = form.idempotency_key.clone();
+    let shown = EditionsShown {
+        privacy_policy: form.privacy_policy_edition.trim().parse().unwrap_or(0),
+        user_agreement: form.user_agreement_edition.trim().parse().unwrap_or(0),
+    };
     drop(form);
-    match backend.charge(&code, &key, card).await {
+    match backend.charge(&code, &key, shown, card).await {
         Ok(ChargeOutcome::Paid { receipt_id }) => Ok(PayResult::Paid { receipt_id }),
         Ok(ChargeOutcome::Declined { reason }) => Ok(PayResult::Declined {
             reason_key: reason.key().into(),
@@ -255,9 +370,10 @@ pub async fn pay(backend: &Backend, form: CardFormValues) -> Result<PayResult, P
         Err(ServiceError::StaleForm) => Err(PayError::StaleForm {
             next_key: backend.new_idempotency_key(),
         }),
+        Err(ServiceError::EditionsChanged) => Err(PayError::EditionsChanged),
         Err(ServiceError::ProcessorUnavailable) => Err(PayError::ProcessorUnavailable {
             next_key: backend.new_idempotency_key(),
         }),
-        Err(ServiceError::Internal) => Err(PayError::Internal),
+        Err(ServiceError::Internal | ServiceError::RateLimited) => Err(PayError::Internal),
     }
 }

@@ -102,6 +102,8 @@ mod tests {
             exp_year: "28".into(),
             cvv: "123".into(),
             idempotency_key: String::new(),
+            privacy_policy_edition: String::new(),
+            user_agreement_edition: String::new(),
         }
     }
 

@@ -17,6 +17,19 @@ pub fn date(_locale: Locale, day: NaiveDate) -> String {
     day.format("%d.%m.%Y").to_string()
 }
 
+/// The day of a moment in Bishkek, as `date` writes it.
+pub fn day(locale: Locale, moment: DateTime<Utc>) -> String {
+    date(
+        locale,
+        moment.with_timezone(&chrono_tz::Asia::Bishkek).date_naive(),
+    )
+}
+
+/// A moment as HTTP's `Last-Modified` writes it.
+pub fn http_date(moment: DateTime<Utc>) -> String {
+    moment.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
 pub fn date_time(_locale: Locale, moment: DateTime<Utc>) -> String {
     moment
         .with_timezone(&chrono_tz::Asia::Bishkek)

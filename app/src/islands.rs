@@ -84,6 +84,7 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
     Effect::new(move |_| ready.set(true));
     let summary_ref = NodeRef::<leptos::html::Div>::new();
     let cvv_ref = NodeRef::<leptos::html::Input>::new();
+    let form_ref = NodeRef::<leptos::html::Form>::new();
 
     let message = move |key: &str| text.with_value(|t| t.message(key));
     let error_for = move |field: Field| {
@@ -133,6 +134,16 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
         busy.set(true);
         leptos::task::spawn_local(async move {
             let outcome = crate::api::pay(values).await;
+            if matches!(outcome, Err(PayError::EditionsChanged)) {
+                // The server must show the new editions: post the form as a
+                // browser without JavaScript would, and it answers with the
+                // page, the notice and everything typed but the CVV. The
+                // editions posted are still the old ones, so nothing is charged.
+                if let Some(form) = form_ref.get_untracked() {
+                    let _ = form.submit();
+                }
+                return;
+            }
             let next_page = match &outcome {
                 Ok(PayResult::Paid { receipt_id }) => Some(format!("/receipt/{receipt_id}")),
                 Ok(PayResult::Continue { url }) => Some(url.clone()),
@@ -206,10 +217,21 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
             action=action
             class="card-form"
             novalidate
+            node_ref=form_ref
             data-ready=move || ready.get().then_some("true")
             on:submit=on_submit
         >
             <input type="hidden" name="code" value=values.code.clone()/>
+            <input
+                type="hidden"
+                name="privacy_policy_edition"
+                value=values.privacy_policy_edition.clone()
+            />
+            <input
+                type="hidden"
+                name="user_agreement_edition"
+                value=values.user_agreement_edition.clone()
+            />
             <input
                 type="hidden"
                 name="idempotency_key"

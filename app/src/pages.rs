@@ -5,9 +5,10 @@
 
 use crate::api::{CardFormValues, PayError, PayResult};
 use crate::backend::{
-    Backend, PaymentRequestView, PaymentStatusView, ReceiptView, current_month, is_idempotency_key,
-    not_payable_key,
+    Backend, DocumentKind, EditionRef, EditionsInForce, PaymentRequestView, PaymentStatusView,
+    ReceiptView, current_month, is_idempotency_key, not_payable_key,
 };
+use crate::feedback::{FeedbackField, FeedbackForm, TOPICS};
 use crate::i18n::*;
 use crate::islands::{CardForm, CardFormSetup, CardFormText};
 use crate::messages::{self, message};
@@ -29,6 +30,15 @@ pub struct PostedPayment {
     pub outcome: Result<PayResult, PayError>,
 }
 
+/// A feedback form post that did not pass: the page shows it with the errors.
+#[derive(Clone, Debug)]
+pub struct PostedFeedback {
+    pub values: FeedbackForm,
+    pub errors: Vec<(FeedbackField, &'static str)>,
+    /// A message above the form (the rate limit, a failure on our side).
+    pub notice: Option<&'static str>,
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -43,11 +53,21 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pay/:code") view=PayPage ssr=SsrMode::Async/>
                     <Route path=path!("/payment/:id") view=PaymentPage ssr=SsrMode::Async/>
                     <Route path=path!("/receipt/:id") view=ReceiptPage ssr=SsrMode::Async/>
+                    <Route path=path!("/documents") view=DocumentsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/documents/:slug") view=DocumentPage ssr=SsrMode::Async/>
                     <Route
-                        path=path!("/documents/privacy-policy")
-                        view=PrivacyPolicyPage
+                        path=path!("/documents/:slug/editions")
+                        view=ArchivePage
                         ssr=SsrMode::Async
                     />
+                    <Route
+                        path=path!("/documents/:slug/editions/:edition")
+                        view=DocumentPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/contacts") view=ContactsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/feedback") view=FeedbackPage ssr=SsrMode::Async/>
+                    <Route path=path!("/feedback/sent") view=FeedbackSentPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>
@@ -104,37 +124,75 @@ fn SiteFooter() -> impl IntoView {
         return ().into_any();
     };
     let contacts = backend.support_contacts().clone();
-    let policy = backend.privacy_policy();
+    let editions = Suspend::new(async move {
+        backend
+            .editions_in_force()
+            .await
+            .ok()
+            .map(|editions| view! { <DocumentLinks editions/> })
+    });
+    view! {
+        <footer class="site-footer">
+            <div class="container">
+                <h2>{td_string!(locale, footer_support)}</h2>
+                <ContactList contacts/>
+                <p><a href="/contacts">{td_string!(locale, footer_contacts)}</a></p>
+                <Suspense fallback=|| ()>{editions}</Suspense>
+                <p class="operator">{td_string!(locale, site_operator)}</p>
+            </div>
+        </footer>
+    }
+    .into_any()
+}
+
+#[component]
+fn ContactList(contacts: crate::backend::SupportContacts) -> impl IntoView {
+    let locale = lang::current();
     let phones = contacts
         .phones
         .iter()
         .map(|phone| {
             let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
             let href = format!("tel:+996{}", digits.trim_start_matches('0'));
-            view! { <li><a href=href>{phone.clone()}</a></li> }
+            view! { <li>{td_string!(locale, footer_phone)} ": " <a href=href>{phone.clone()}</a></li> }
         })
         .collect_view();
     view! {
-        <footer class="site-footer">
-            <div class="container">
-                <h2>{td_string!(locale, footer_support)}</h2>
-                <ul class="contacts">
-                    <li>
-                        {td_string!(locale, footer_email)} ": "
-                        <a href=format!("mailto:{}", contacts.email)>{contacts.email.clone()}</a>
-                    </li>
-                    {phones}
-                </ul>
-                <p>
-                    <a href="/documents/privacy-policy">{td_string!(locale, policy_title)}</a>
-                    " · "
-                    {td_string!(locale, edition_of, date = format::date(locale, policy.effective_from))}
-                </p>
-                <p class="operator">{td_string!(locale, site_operator)}</p>
-            </div>
-        </footer>
+        <ul class="contacts">
+            <li>
+                {td_string!(locale, footer_email)} ": "
+                <a href=format!("mailto:{}", contacts.email)>{contacts.email.clone()}</a>
+            </li>
+            {phones}
+        </ul>
     }
-    .into_any()
+}
+
+fn document_title(locale: Locale, kind: DocumentKind) -> &'static str {
+    match kind {
+        DocumentKind::PrivacyPolicy => td_string!(locale, policy_title),
+        DocumentKind::UserAgreement => td_string!(locale, agreement_title),
+    }
+}
+
+/// Both documents with the date of the edition in force.
+#[component]
+fn DocumentLinks(editions: EditionsInForce) -> impl IntoView {
+    let locale = lang::current();
+    let items = DocumentKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let date = format::day(locale, editions.of(kind).effective_from);
+            view! {
+                <li>
+                    <a href=kind.href()>{document_title(locale, kind)}</a>
+                    " · "
+                    <span class="edition">{td_string!(locale, edition_of, date = date)}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="documents">{items}</ul> }
 }
 
 fn service_name(locale: Locale, service: ServiceKind) -> String {
@@ -295,6 +353,10 @@ async fn pay_page(
         }
         None => (CardFormValues::default(), Vec::new(), None),
     };
+    let Ok(editions) = backend.editions_in_force().await else {
+        set_status(StatusCode::SERVICE_UNAVAILABLE);
+        return problem(message(locale, "internal_error"));
+    };
     // Made once per rendered form: every submit of it is one attempt.
     let idempotency_key = if is_idempotency_key(&values.idempotency_key) {
         values.idempotency_key.clone()
@@ -306,6 +368,8 @@ async fn pay_page(
         values: CardFormValues {
             code: code.to_string(),
             idempotency_key,
+            privacy_policy_edition: editions.privacy_policy.edition.to_string(),
+            user_agreement_edition: editions.user_agreement.edition.to_string(),
             ..values
         },
         errors,
@@ -314,21 +378,33 @@ async fn pay_page(
         elcart_prefix: backend.elcart_prefix().to_string(),
         today: current_month(backend.now()),
     };
-    let policy = backend.privacy_policy();
     view! {
         <RequestSummary request/>
         <section class="pay" aria-labelledby="pay-heading">
             <h2 id="pay-heading">{td_string!(locale, card_details_heading)}</h2>
             <p>{td_string!(locale, pay_intro)}</p>
             <CardForm setup/>
-            <p class="consent">
-                {td_string!(locale, consent_before)} " "
-                <a href="/documents/privacy-policy">{td_string!(locale, consent_link)}</a> " "
-                {td_string!(locale, consent_edition, date = format::date(locale, policy.effective_from))}
-            </p>
+            <Consent editions/>
         </section>
     }
     .into_any()
+}
+
+/// What paying accepts: both documents, named by the date of their edition.
+#[component]
+fn Consent(editions: EditionsInForce) -> impl IntoView {
+    let locale = lang::current();
+    let date = |kind: DocumentKind| format::day(locale, editions.of(kind).effective_from);
+    view! {
+        <p class="consent">
+            {td_string!(locale, consent_before)} " "
+            <a href=DocumentKind::PrivacyPolicy.href()>{td_string!(locale, consent_link)}</a> " "
+            {td_string!(locale, consent_edition, date = date(DocumentKind::PrivacyPolicy))} " "
+            {td_string!(locale, consent_and)} " "
+            <a href=DocumentKind::UserAgreement.href()>{td_string!(locale, consent_agreement_link)}</a> " "
+            {td_string!(locale, consent_edition, date = date(DocumentKind::UserAgreement))}
+        </p>
+    }
 }
 
 #[component]
@@ -362,6 +438,24 @@ fn Receipt(receipt: ReceiptView) -> impl IntoView {
             <div><dt>{td_string!(locale, cardholder_short_label)}</dt><dd>{receipt.cardholder.clone()}</dd></div>
             <div><dt>{td_string!(locale, reference_label)}</dt><dd>{receipt.processor_reference.clone()}</dd></div>
             <div><dt>{td_string!(locale, status_label)}</dt><dd class="status status-paid">{status_name(locale, RequestStatus::Paid)}</dd></div>
+            {(!receipt.accepted.is_empty()).then(|| {
+                let accepted = receipt
+                    .accepted
+                    .iter()
+                    .map(|(kind, edition)| {
+                        let date = format::day(locale, edition.effective_from);
+                        view! {
+                            <li>
+                                <a href=kind.edition_href(edition.edition)>{document_title(locale, *kind)}</a>
+                                ", " {td_string!(locale, edition_of, date = date).to_lowercase()}
+                            </li>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <div><dt>{td_string!(locale, receipt_accepted_label)}</dt><dd><ul class="accepted">{accepted}</ul></dd></div>
+                }
+            })}
         </dl>
         <p class="hint">{td_string!(locale, receipt_keep_hint)}</p>
         <p class="no-print"><a href="/">{td_string!(locale, new_payment_link)}</a></p>
@@ -520,20 +614,294 @@ fn PaymentPage() -> impl IntoView {
     }
 }
 
+/// Marks a document page with when the site's documents last changed, so
+/// repeat visits can be answered with 304 (the server adds the `ETag`).
+fn set_last_modified(moment: chrono::DateTime<chrono::Utc>) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        http::HeaderValue::from_str(&format::http_date(moment)),
+    ) {
+        response.insert_header(http::header::LAST_MODIFIED, value);
+    }
+}
+
 #[component]
-fn PrivacyPolicyPage() -> impl IntoView {
+fn DocumentsPage() -> impl IntoView {
     let locale = lang::current();
-    let policy = expect_context::<Backend>().privacy_policy();
-    let note = td_string!(locale, policy_language_note);
+    let backend = expect_context::<Backend>();
+    let body = Suspend::new(async move {
+        match backend.editions_in_force().await {
+            Ok(editions) => {
+                set_last_modified(editions.last_change());
+                view! { <DocumentLinks editions/> }.into_any()
+            }
+            Err(_) => {
+                set_status(StatusCode::SERVICE_UNAVAILABLE);
+                problem(message(locale, "internal_error"))
+            }
+        }
+    });
     view! {
-        <Title text=td_string!(locale, policy_title)/>
-        <article class="document" lang=policy.language.clone()>
-            <p class="edition">
-                {td_string!(locale, edition_of, date = format::date(locale, policy.effective_from))}
+        <Title text=td_string!(locale, documents_title)/>
+        <h1>{td_string!(locale, documents_title)}</h1>
+        <p class="lead">{td_string!(locale, documents_intro)}</p>
+        <Suspense fallback=|| ()>{body}</Suspense>
+    }
+}
+
+fn document_not_found(locale: Locale) -> AnyView {
+    set_status(StatusCode::NOT_FOUND);
+    view! {
+        <h1>{td_string!(locale, not_found_title)}</h1>
+        {problem(td_string!(locale, document_not_found).to_string())}
+    }
+    .into_any()
+}
+
+/// A document: the edition in force at `/documents/{slug}`, any edition
+/// that has taken effect at its permanent `/documents/{slug}/editions/{n}`.
+#[component]
+fn DocumentPage() -> impl IntoView {
+    let locale = lang::current();
+    let backend = expect_context::<Backend>();
+    let (slug, edition) = use_params_map().with_untracked(|p| (p.get("slug"), p.get("edition")));
+    let body = Suspend::new(async move {
+        let Some(kind) = slug.as_deref().and_then(DocumentKind::from_slug) else {
+            return document_not_found(locale);
+        };
+        let edition = match edition.map(|e| e.parse::<u32>()) {
+            None => None,
+            Some(Ok(n)) => Some(n),
+            Some(Err(_)) => return document_not_found(locale),
+        };
+        let (document, editions) = (
+            backend.document(kind, edition, lang::tag(locale)).await,
+            backend.editions_in_force().await,
+        );
+        let (Ok(document), Ok(editions)) = (document, editions) else {
+            set_status(StatusCode::SERVICE_UNAVAILABLE);
+            return problem(message(locale, "internal_error"));
+        };
+        let Some(document) = document else {
+            return document_not_found(locale);
+        };
+        set_last_modified(editions.last_change());
+        let title = document_title(locale, kind);
+        let date = format::day(locale, document.effective_from);
+        let fallback = document.language != lang::tag(locale);
+        let superseded = document.superseded_at.is_some();
+        view! {
+            <Title text=title/>
+            <article class="document" lang=document.language.clone()>
+                <p class="edition">
+                    {td_string!(locale, edition_number, number = document.edition, date = date)}
+                    {(!superseded).then(|| view! { " · " {td_string!(locale, edition_in_force)} })}
+                </p>
+                {superseded.then(|| view! {
+                    <p class="notice" lang=lang::tag(locale)>
+                        {td_string!(locale, edition_superseded)} " "
+                        <a href=kind.href()>{td_string!(locale, current_edition_link)}</a>
+                    </p>
+                })}
+                {fallback.then(|| view! {
+                    <p class="translation-note" lang=lang::tag(locale)>{td_string!(locale, document_only_russian)}</p>
+                })}
+                <div inner_html=document.html></div>
+            </article>
+            <p class="no-print">
+                <a href=format!("/documents/{}/editions", kind.slug())>{td_string!(locale, archive_link)}</a>
             </p>
-            {(!note.is_empty()).then(|| view! { <p class="translation-note" lang=lang::tag(locale)>{note}</p> })}
-            <div inner_html=policy.html.clone()></div>
-        </article>
+        }
+        .into_any()
+    });
+    view! { <Suspense fallback=|| ()>{body}</Suspense> }
+}
+
+/// Every edition of a document that has taken effect, each at its permanent URL.
+#[component]
+fn ArchivePage() -> impl IntoView {
+    let locale = lang::current();
+    let backend = expect_context::<Backend>();
+    let slug = use_params_map().with_untracked(|p| p.get("slug"));
+    let body = Suspend::new(async move {
+        let Some(kind) = slug.as_deref().and_then(DocumentKind::from_slug) else {
+            return document_not_found(locale);
+        };
+        let Ok(editions) = backend.document_editions(kind).await else {
+            set_status(StatusCode::SERVICE_UNAVAILABLE);
+            return problem(message(locale, "internal_error"));
+        };
+        if let Some(last) = editions.iter().map(|e| e.effective_from).max() {
+            set_last_modified(last);
+        }
+        let current = editions.last().map(|e| e.edition);
+        let items = editions
+            .iter()
+            .rev()
+            .map(|e: &EditionRef| {
+                let date = format::day(locale, e.effective_from);
+                let in_force = (Some(e.edition) == current)
+                    .then(|| view! { " · " {td_string!(locale, edition_in_force)} });
+                view! {
+                    <li>
+                        <a href=kind.edition_href(e.edition)>
+                            {td_string!(locale, edition_number, number = e.edition, date = date)}
+                        </a>
+                        {in_force}
+                    </li>
+                }
+            })
+            .collect_view();
+        let title = document_title(locale, kind);
+        view! {
+            <Title text=format!("{title}: {}", td_string!(locale, archive_title))/>
+            <h1>{title}</h1>
+            <h2>{td_string!(locale, archive_title)}</h2>
+            <ul class="editions">{items}</ul>
+        }
+        .into_any()
+    });
+    view! { <Suspense fallback=|| ()>{body}</Suspense> }
+}
+
+#[component]
+fn ContactsPage() -> impl IntoView {
+    let locale = lang::current();
+    let contacts = expect_context::<Backend>().support_contacts().clone();
+    view! {
+        <Title text=td_string!(locale, contacts_title)/>
+        <h1>{td_string!(locale, contacts_title)}</h1>
+        <p class="lead">{td_string!(locale, contacts_intro)}</p>
+        <ContactList contacts/>
+        <p><a class="button" href="/feedback">{td_string!(locale, contacts_feedback_link)}</a></p>
+    }
+}
+
+fn topic_name(locale: Locale, topic: &str) -> &'static str {
+    match topic {
+        "payment" => td_string!(locale, feedback_topic_payment),
+        "refund" => td_string!(locale, feedback_topic_refund),
+        "site" => td_string!(locale, feedback_topic_site),
+        "suggestion" => td_string!(locale, feedback_topic_suggestion),
+        _ => td_string!(locale, feedback_topic_other),
+    }
+}
+
+/// The feedback form; it posts to itself and works without JavaScript.
+#[component]
+fn FeedbackPage() -> impl IntoView {
+    let locale = lang::current();
+    let posted = use_context::<PostedFeedback>();
+    let (values, errors, notice) = match posted {
+        Some(p) => (p.values, p.errors, p.notice),
+        None => (FeedbackForm::default(), Vec::new(), None),
+    };
+    let error_for = |field: FeedbackField| {
+        errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, key)| message(locale, key))
+    };
+    let field_error = move |field: FeedbackField| {
+        error_for(field).map(|text| {
+            let id = format!("{}-error", field.input_id());
+            view! { <p class="field-error" id=id>{text}</p> }
+        })
+    };
+    let invalid = move |field: FeedbackField| error_for(field).map(|_| "true");
+    let summary = (!errors.is_empty()).then(|| {
+        let items = errors
+            .iter()
+            .map(|(field, key)| {
+                let href = format!("#{}", field.input_id());
+                view! { <li><a href=href>{message(locale, key)}</a></li> }
+            })
+            .collect_view();
+        view! {
+            <div class="error-summary" role="alert" tabindex="-1">
+                <h2>{td_string!(locale, error_summary_title)}</h2>
+                <ul>{items}</ul>
+            </div>
+        }
+    });
+    let topics = TOPICS
+        .into_iter()
+        .map(|topic| {
+            let selected = values.topic == topic;
+            view! { <option value=topic selected=selected>{topic_name(locale, topic)}</option> }
+        })
+        .collect_view();
+    view! {
+        <Title text=td_string!(locale, feedback_title)/>
+        <h1>{td_string!(locale, feedback_title)}</h1>
+        <p class="lead">{td_string!(locale, feedback_intro)}</p>
+        {notice.map(|key| problem(message(locale, key)))}
+        {summary}
+        <form method="post" action="/feedback" class="feedback-form" novalidate>
+            <div class="field">
+                <label for="topic">{td_string!(locale, feedback_topic_label)}</label>
+                {field_error(FeedbackField::Topic)}
+                <select id="topic" name="topic" aria-invalid=invalid(FeedbackField::Topic)>
+                    <option value="">{td_string!(locale, feedback_topic_choose)}</option>
+                    {topics}
+                </select>
+            </div>
+            <div class="field">
+                <label for="message">{td_string!(locale, feedback_message_label)}</label>
+                <p class="hint" id="message-hint">{td_string!(locale, feedback_message_hint)}</p>
+                {field_error(FeedbackField::Message)}
+                <textarea
+                    id="message"
+                    name="message"
+                    rows="6"
+                    maxlength="2000"
+                    aria-describedby="message-hint"
+                    aria-invalid=invalid(FeedbackField::Message)
+                >
+                    {values.message.clone()}
+                </textarea>
+            </div>
+            <div class="field">
+                <label for="reply-email">{td_string!(locale, feedback_email_label)}</label>
+                {field_error(FeedbackField::ReplyEmail)}
+                <input
+                    id="reply-email"
+                    name="reply_email"
+                    type="email"
+                    autocomplete="email"
+                    value=values.reply_email.clone()
+                    aria-invalid=invalid(FeedbackField::ReplyEmail)
+                />
+            </div>
+            <div class="field">
+                <label for="receipt-number">{td_string!(locale, feedback_receipt_label)}</label>
+                <p class="hint" id="receipt-number-hint">{td_string!(locale, feedback_receipt_hint)}</p>
+                {field_error(FeedbackField::ReceiptNumber)}
+                <input
+                    id="receipt-number"
+                    name="receipt_number"
+                    type="text"
+                    autocapitalize="characters"
+                    spellcheck="false"
+                    maxlength="12"
+                    value=values.receipt_number.clone()
+                    aria-describedby="receipt-number-hint"
+                    aria-invalid=invalid(FeedbackField::ReceiptNumber)
+                />
+            </div>
+            <button type="submit" class="button">{td_string!(locale, feedback_send)}</button>
+        </form>
+    }
+}
+
+#[component]
+fn FeedbackSentPage() -> impl IntoView {
+    let locale = lang::current();
+    view! {
+        <Title text=td_string!(locale, feedback_sent_title)/>
+        <h1>{td_string!(locale, feedback_sent_title)}</h1>
+        <p class="success" role="status">{td_string!(locale, feedback_sent_text)}</p>
+        <p><a href="/">{td_string!(locale, back_home)}</a></p>
     }
 }
 

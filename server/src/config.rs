@@ -59,6 +59,8 @@ pub struct Config {
     pub stale_after: Duration,
     /// When a payment left at a challenge or before it expires.
     pub abandon_after: Duration,
+    /// A proxy in front sets `X-Forwarded-For`; its last entry is the client.
+    pub behind_proxy: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -154,6 +156,7 @@ impl Config {
             reconcile_every: Duration::from_secs(number("TOLEM_RECONCILE_EVERY_SECS", 15)?),
             stale_after: Duration::from_secs(number("TOLEM_STALE_AFTER_SECS", 60)?),
             abandon_after: Duration::from_secs(60 * number("TOLEM_ABANDON_AFTER_MINUTES", 90)?),
+            behind_proxy: flag("TOLEM_BEHIND_PROXY", false)?,
         })
     }
 }

@@ -63,6 +63,10 @@ impl Application {
                 tracing::info!(seeded, "demo payment requests seeded");
             }
         }
+        let seeded = documents::seed(store.as_ref(), clock()).await?;
+        if seeded > 0 {
+            tracing::info!(seeded, "document editions seeded");
+        }
         let listener = TcpListener::bind(config.site_addr).await?;
         let local_addr = listener.local_addr()?;
 
@@ -111,7 +115,6 @@ impl Application {
                 email: config.support_email.clone(),
                 phones: config.support_phones.clone(),
             },
-            privacy_policy: documents::privacy_policy(),
             clock,
             public_url,
             timings: Timings {
@@ -132,6 +135,7 @@ impl Application {
             payments: payments.clone(),
             sandbox: sandbox.clone(),
             notification_key,
+            behind_proxy: config.behind_proxy,
         });
         Ok(Application {
             listener,
@@ -153,9 +157,13 @@ impl Application {
             self.payments.clone(),
             self.reconcile_every,
         ));
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await;
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
         worker.abort();
         served
     }

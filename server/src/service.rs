@@ -12,15 +12,18 @@
 //! - an answer that may hide a charge is `unknown`, never a failure.
 
 use crate::processor::{Authorisation, CardProcessor, Outcome, ProcessorError};
+use crate::storage::FeedbackRecord;
 use crate::storage::{Change, NewPayment, PaymentRecord, PaymentStore, StoreError};
 use app::backend::{
-    ChargeOutcome, DeclineReason, DocumentView, PaymentRequestView, PaymentService,
-    PaymentStatusView, ReceiptView, ServiceError, SupportContacts,
+    ChargeOutcome, DeclineReason, DocumentKind, DocumentView, EditionRef, EditionsInForce,
+    EditionsShown, Feedback, PaymentRequestView, PaymentService, PaymentStatusView, ReceiptView,
+    ServiceError, SupportContacts,
 };
 use app::card_form::CheckedCard;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{BrandTable, PaymentCode, PaymentState, RequestStatus, mask_person_name};
+use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -51,13 +54,15 @@ impl Default for Timings {
     }
 }
 
+/// Feedback messages one client may send in an hour.
+const FEEDBACK_PER_HOUR: i64 = 5;
+
 pub struct Payments {
     pub store: Arc<dyn PaymentStore>,
     pub processor: Arc<dyn CardProcessor>,
     pub brand_table: BrandTable,
     pub elcart_prefix: String,
     pub contacts: SupportContacts,
-    pub privacy_policy: DocumentView,
     pub clock: Clock,
     /// Prefix of the URL the issuer's challenge returns the browser to
     /// (empty: same origin as the challenge page).
@@ -369,6 +374,7 @@ impl PaymentService for Payments {
         &self,
         code: &PaymentCode,
         idempotency_key: &str,
+        accepted: EditionsShown,
         card: CheckedCard,
     ) -> Result<ChargeOutcome, ServiceError> {
         if let Some(existing) = self
@@ -396,6 +402,15 @@ impl PaymentService for Payments {
             tracing::info!(code = %code, status = request.status.as_str(), "payment refused: request not payable");
             return Err(ServiceError::NotPayable(request.status));
         }
+        // Paying accepts the editions the form named: if one changed since,
+        // nothing is charged until the citizen has seen the new one.
+        let in_force = self.editions_in_force().await?;
+        if accepted.privacy_policy != in_force.privacy_policy.edition
+            || accepted.user_agreement != in_force.user_agreement.edition
+        {
+            tracing::info!(code = %code, "payment held: a document edition changed since the form was shown");
+            return Err(ServiceError::EditionsChanged);
+        }
         let id = uuid::Uuid::new_v4().simple().to_string();
         let begun = self
             .store
@@ -408,6 +423,8 @@ impl PaymentService for Payments {
                 first_six: card.number.first_six(),
                 last_four: card.number.last_four(),
                 cardholder: card.cardholder.as_str(),
+                privacy_policy_edition: accepted.privacy_policy,
+                user_agreement_edition: accepted.user_agreement,
                 at: self.now(),
             })
             .await;
@@ -540,7 +557,34 @@ impl PaymentService for Payments {
             .approved_payment(receipt_id)
             .await
             .map_err(internal("receipt"))?;
-        Ok(payment.map(|p| ReceiptView {
+        let Some(p) = payment else { return Ok(None) };
+        let index = self
+            .store
+            .edition_index()
+            .await
+            .map_err(internal("edition index"))?;
+        let accepted = [
+            (DocumentKind::PrivacyPolicy, p.privacy_policy_edition),
+            (DocumentKind::UserAgreement, p.user_agreement_edition),
+        ]
+        .into_iter()
+        .filter_map(|(kind, edition)| {
+            let edition = edition?;
+            index
+                .iter()
+                .find(|r| r.document == kind.slug() && r.edition == edition)
+                .map(|r| {
+                    (
+                        kind,
+                        EditionRef {
+                            edition,
+                            effective_from: r.effective_from,
+                        },
+                    )
+                })
+        })
+        .collect();
+        Ok(Some(ReceiptView {
             receipt_number: format!("TLM-{:08}", p.receipt_number),
             paid_at: p.completed_at,
             service: p.request.service,
@@ -551,11 +595,61 @@ impl PaymentService for Payments {
             masked_card: format!("{}******{}", p.first_six, p.last_four),
             cardholder: p.cardholder,
             processor_reference: p.reference,
+            accepted,
         }))
     }
 
-    fn privacy_policy(&self) -> DocumentView {
-        self.privacy_policy.clone()
+    async fn editions_in_force(&self) -> Result<EditionsInForce, ServiceError> {
+        crate::documents::editions_in_force(self.store.as_ref(), self.now())
+            .await
+            .map_err(internal("editions in force"))
+    }
+
+    async fn document(
+        &self,
+        kind: DocumentKind,
+        edition: Option<u32>,
+        language: &str,
+    ) -> Result<Option<DocumentView>, ServiceError> {
+        crate::documents::document(self.store.as_ref(), kind, edition, language, self.now())
+            .await
+            .map_err(internal("document"))
+    }
+
+    async fn document_editions(&self, kind: DocumentKind) -> Result<Vec<EditionRef>, ServiceError> {
+        crate::documents::editions(self.store.as_ref(), kind, self.now())
+            .await
+            .map_err(internal("document editions"))
+    }
+
+    async fn send_feedback(&self, feedback: Feedback) -> Result<(), ServiceError> {
+        let now = self.now();
+        // The address is kept only as a salted hash, and only to count.
+        let client =
+            hex::encode(&Sha256::digest(format!("tolem-feedback:{}", feedback.client))[..16]);
+        let recent = self
+            .store
+            .feedback_count_since(&client, now - chrono::Duration::hours(1))
+            .await
+            .map_err(internal("feedback count"))?;
+        if recent >= FEEDBACK_PER_HOUR {
+            tracing::info!("feedback refused: rate limit");
+            return Err(ServiceError::RateLimited);
+        }
+        self.store
+            .insert_feedback(&FeedbackRecord {
+                topic: feedback.topic,
+                message: feedback.message,
+                reply_email: feedback.reply_email,
+                receipt_number: feedback.receipt_number,
+                language: feedback.language,
+                client,
+                at: now,
+            })
+            .await
+            .map_err(internal("store feedback"))?;
+        tracing::info!("feedback stored");
+        Ok(())
     }
 
     fn support_contacts(&self) -> &SupportContacts {

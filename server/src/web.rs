@@ -7,7 +7,9 @@ use crate::service::Payments;
 use acquirer::engine::Engine;
 use app::api::{CardFormValues, PayError, PayResult};
 use app::backend::Backend;
-use app::pages::{App, PostedPayment};
+use app::backend::{Feedback, ServiceError};
+use app::feedback::{FeedbackField, FeedbackForm, check_feedback};
+use app::pages::{App, PostedFeedback, PostedPayment};
 use app::shell::shell;
 use axum::body::Body;
 use axum::extract::{FromRef, FromRequest, Path, Query, Request, State};
@@ -33,6 +35,9 @@ pub struct AppState {
     pub sandbox: Option<Arc<Engine>>,
     /// The key the acquirer signs its notifications with (gateway only).
     pub notification_key: Option<Vec<u8>>,
+    /// Whether a proxy in front of us sets `X-Forwarded-For` (its last entry
+    /// is then the client's address).
+    pub behind_proxy: bool,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -63,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, context, app_shell)
         .route("/pay/{code}", post(pay_form_post))
         .route("/payment/{id}/3ds", post(challenge_return))
+        .route("/feedback", post(feedback_post))
         .route("/api/acquirer/notifications", post(acquirer_notification))
         .route("/lang/{tag}", get(switch_language))
         .route("/health", get(|| async { "ok" }))
@@ -77,6 +83,7 @@ pub fn router(state: AppState) -> Router {
             ServeFile::new(format!("{site_root}/favicon.svg")),
         )
         .fallback(move |req: Request| not_found(req))
+        .layer(middleware::from_fn(conditional_documents))
         .layer(middleware::from_fn(security_headers))
         .layer(CompressionLayer::new().br(true).gzip(true))
         .with_state(state)
@@ -117,7 +124,9 @@ async fn pay_form_post(
     }
     let status = match &outcome {
         Err(PayError::Invalid(_)) => StatusCode::UNPROCESSABLE_ENTITY,
-        Err(PayError::NotPayable { .. } | PayError::StaleForm { .. }) => StatusCode::CONFLICT,
+        Err(
+            PayError::NotPayable { .. } | PayError::StaleForm { .. } | PayError::EditionsChanged,
+        ) => StatusCode::CONFLICT,
         Err(PayError::ProcessorUnavailable { .. }) => StatusCode::BAD_GATEWAY,
         Err(PayError::Internal) => StatusCode::INTERNAL_SERVER_ERROR,
         Ok(_) => StatusCode::PAYMENT_REQUIRED,
@@ -126,20 +135,157 @@ async fn pay_form_post(
         values: shown,
         outcome,
     };
+    let mut response = render_with(&state, parts, move || provide_context(posted.clone())).await;
+    if response.status().is_success() {
+        *response.status_mut() = status;
+    }
+    response
+}
+
+/// Renders the app for `request` with extra context (a posted form's state).
+async fn render_with(
+    state: &AppState,
+    parts: http::request::Parts,
+    extra: impl Fn() + Clone + Send + Sync + 'static,
+) -> Response {
     let backend = state.backend.clone();
     let options = state.leptos_options.clone();
     let render = leptos_axum::render_app_async_with_context(
         move || {
             provide_context(backend.clone());
-            provide_context(posted.clone());
+            extra();
         },
         move || shell(options.clone()),
     );
-    let mut response = render(Request::from_parts(parts, Body::empty())).await;
+    render(Request::from_parts(parts, Body::empty())).await
+}
+
+/// The client's address as the feedback rate limit counts it.
+fn client_address(state: &AppState, parts: &http::request::Parts) -> String {
+    let forwarded = state
+        .behind_proxy
+        .then(|| parts.headers.get("x-forwarded-for"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .map(|v| v.trim().to_string());
+    forwarded
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The feedback form, posted (with or without JavaScript). A message that
+/// holds something like a card number is refused and not shown back.
+async fn feedback_post(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let form = Form::<FeedbackForm>::from_request(Request::from_parts(parts.clone(), body), &())
+        .await
+        .map(|Form(form)| form)
+        .unwrap_or_default();
+    let (errors, notice, status) = match check_feedback(&form) {
+        Ok(checked) => {
+            let feedback = Feedback {
+                topic: checked.topic,
+                message: checked.message,
+                reply_email: checked.reply_email,
+                receipt_number: checked.receipt_number,
+                language: app::lang::tag(app::lang::resolve(&parts)).into(),
+                client: client_address(&state, &parts),
+            };
+            match state.backend.send_feedback(feedback).await {
+                Ok(()) => return Redirect::to("/feedback/sent").into_response(),
+                Err(ServiceError::RateLimited) => (
+                    Vec::new(),
+                    Some("feedback_rate_limited"),
+                    StatusCode::TOO_MANY_REQUESTS,
+                ),
+                Err(_) => (
+                    Vec::new(),
+                    Some("internal_error"),
+                    StatusCode::SERVICE_UNAVAILABLE,
+                ),
+            }
+        }
+        Err(errors) => (errors, None, StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let mut values = form;
+    if errors.iter().any(|(field, key)| {
+        *field == FeedbackField::Message && *key == "feedback_error_card_number"
+    }) {
+        values.message.clear();
+    }
+    let posted = PostedFeedback {
+        values,
+        errors,
+        notice,
+    };
+    let mut response = render_with(&state, parts, move || provide_context(posted.clone())).await;
     if response.status().is_success() {
         *response.status_mut() = status;
     }
     response
+}
+
+/// Document pages change rarely and are read on slow connections: they get
+/// an `ETag` (a hash of the page) and answer 304 to a browser that has them.
+async fn conditional_documents(request: Request, next: Next) -> Response {
+    let documents =
+        request.method() == http::Method::GET && request.uri().path().starts_with("/documents");
+    if !documents {
+        return next.run(request).await;
+    }
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let if_modified_since = request.headers().get(header::IF_MODIFIED_SINCE).cloned();
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 4 * 1024 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(&bytes);
+    let etag = format!("W/\"{}\"", hex::encode(&digest[..12]));
+    let Ok(etag_value) = HeaderValue::from_str(&etag) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    parts.headers.insert(header::ETAG, etag_value);
+    // The language comes from the cookie or the browser's preference.
+    parts.headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Cookie, Accept-Language"),
+    );
+    let unchanged = match (&if_none_match, &if_modified_since) {
+        (Some(tags), _) => tags
+            .to_str()
+            .map(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+            .unwrap_or(false),
+        (None, Some(since)) => {
+            let last_modified = parts
+                .headers
+                .get(header::LAST_MODIFIED)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok());
+            let since = since
+                .to_str()
+                .ok()
+                .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok());
+            matches!((last_modified, since), (Some(modified), Some(since)) if modified <= since)
+        }
+        (None, None) => false,
+    };
+    if unchanged {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        parts.headers.remove(header::CONTENT_TYPE);
+        return Response::from_parts(parts, Body::empty());
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 #[derive(Deserialize)]

@@ -75,6 +75,35 @@ pub struct NewPayment<'a> {
     pub first_six: &'a str,
     pub last_four: &'a str,
     pub cardholder: &'a str,
+    /// The editions of the privacy policy and the user agreement the citizen
+    /// accepted by paying.
+    pub privacy_policy_edition: u32,
+    pub user_agreement_edition: u32,
+    pub at: DateTime<Utc>,
+}
+
+/// One language of one edition of a policy document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EditionRecord {
+    pub document: String,
+    pub edition: u32,
+    pub language: String,
+    pub effective_from: DateTime<Utc>,
+    /// Markdown; empty in [`PaymentStore::edition_index`].
+    pub source: String,
+    pub published_by: String,
+    pub published_at: DateTime<Utc>,
+}
+
+/// A message from the feedback form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedbackRecord {
+    pub topic: String,
+    pub message: String,
+    pub reply_email: Option<String>,
+    pub receipt_number: Option<String>,
+    pub language: String,
+    pub client: String,
     pub at: DateTime<Utc>,
 }
 
@@ -126,6 +155,8 @@ pub struct ApprovedPayment {
     pub cardholder: String,
     pub reference: String,
     pub completed_at: DateTime<Utc>,
+    pub privacy_policy_edition: Option<u32>,
+    pub user_agreement_edition: Option<u32>,
 }
 
 #[async_trait]
@@ -179,4 +210,19 @@ pub trait PaymentStore: Send + Sync {
     ) -> Result<Vec<PaymentRecord>, StoreError>;
     async fn events(&self, id: &str) -> Result<Vec<PaymentEvent>, StoreError>;
     async fn approved_payment(&self, id: &str) -> Result<Option<ApprovedPayment>, StoreError>;
+
+    /// Adds an edition; false when that document, edition and language exist.
+    async fn insert_edition(&self, edition: &EditionRecord) -> Result<bool, StoreError>;
+    /// Every edition of `document` in every language, oldest first.
+    async fn editions(&self, document: &str) -> Result<Vec<EditionRecord>, StoreError>;
+    /// Every edition of every document, without the texts.
+    async fn edition_index(&self) -> Result<Vec<EditionRecord>, StoreError>;
+
+    async fn insert_feedback(&self, feedback: &FeedbackRecord) -> Result<(), StoreError>;
+    /// Messages from `client` since `since`, for rate limiting.
+    async fn feedback_count_since(
+        &self,
+        client: &str,
+        since: DateTime<Utc>,
+    ) -> Result<i64, StoreError>;
 }

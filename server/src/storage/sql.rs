@@ -95,6 +95,12 @@ enum Bind<'a> {
     Int(i64),
 }
 
+fn edition_number(stored: Option<i64>) -> Result<Option<u32>, StoreError> {
+    stored
+        .map(|n| u32::try_from(n).map_err(|_| StoreError::Corrupt("edition number")))
+        .transpose()
+}
+
 fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }
@@ -155,6 +161,19 @@ macro_rules! sql_store {
                         .try_get::<Option<DateTime<Utc>>, _>("updated_at")?
                         .unwrap_or(created_at),
                     last_checked_at: row.try_get("last_checked_at")?,
+                })
+            }
+
+            fn edition_from_row(row: &$row) -> Result<EditionRecord, StoreError> {
+                Ok(EditionRecord {
+                    document: row.try_get("document")?,
+                    edition: edition_number(Some(row.try_get("edition")?))?
+                        .ok_or(StoreError::Corrupt("edition"))?,
+                    language: row.try_get("language")?,
+                    effective_from: row.try_get("effective_from")?,
+                    source: row.try_get("source")?,
+                    published_by: row.try_get("published_by")?,
+                    published_at: row.try_get("published_at")?,
                 })
             }
 
@@ -293,8 +312,9 @@ macro_rules! sql_store {
                 let inserted = sqlx::query(&$sql(
                     "INSERT INTO payments
                        (id, idempotency_key, code, amount_tyiyn, currency, card_brand,
-                        card_first6, card_last4, cardholder_name, status, created_at, updated_at)
-                     VALUES (?, ?, ?, ?, 'KGS', ?, ?, ?, ?, 'created', ?, ?)",
+                        card_first6, card_last4, cardholder_name, status, created_at, updated_at,
+                        privacy_policy_edition, user_agreement_edition)
+                     VALUES (?, ?, ?, ?, 'KGS', ?, ?, ?, ?, 'created', ?, ?, ?, ?)",
                 ))
                 .bind(payment.id)
                 .bind(payment.idempotency_key)
@@ -306,6 +326,8 @@ macro_rules! sql_store {
                 .bind(payment.cardholder)
                 .bind(payment.at)
                 .bind(payment.at)
+                .bind(i64::from(payment.privacy_policy_edition))
+                .bind(i64::from(payment.user_agreement_edition))
                 .execute(&mut *tx)
                 .await;
                 if let Err(error) = inserted {
@@ -490,6 +512,7 @@ macro_rules! sql_store {
                     "SELECT p.receipt_number, p.amount_tyiyn AS paid_tyiyn, p.card_brand,
                             p.card_first6, p.card_last4, p.cardholder_name,
                             p.processor_reference, p.completed_at,
+                            p.privacy_policy_edition, p.user_agreement_edition,
                             r.code, r.service_kind, r.applicant_name, r.amount_tyiyn, r.status,
                             r.expires_at
                      FROM payments p JOIN payment_requests r ON r.code = p.code
@@ -516,7 +539,89 @@ macro_rules! sql_store {
                     completed_at: row
                         .try_get::<Option<DateTime<Utc>>, _>("completed_at")?
                         .ok_or(StoreError::Corrupt("completion time"))?,
+                    privacy_policy_edition: edition_number(
+                        row.try_get("privacy_policy_edition")?,
+                    )?,
+                    user_agreement_edition: edition_number(
+                        row.try_get("user_agreement_edition")?,
+                    )?,
                 }))
+            }
+
+            async fn insert_edition(&self, edition: &EditionRecord) -> Result<bool, StoreError> {
+                let inserted = sqlx::query(&$sql(
+                    "INSERT INTO document_editions
+                       (document, edition, language, effective_from, source, published_by,
+                        published_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?)
+                     ON CONFLICT (document, edition, language) DO NOTHING",
+                ))
+                .bind(&edition.document)
+                .bind(i64::from(edition.edition))
+                .bind(&edition.language)
+                .bind(edition.effective_from)
+                .bind(&edition.source)
+                .bind(&edition.published_by)
+                .bind(edition.published_at)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(inserted == 1)
+            }
+
+            async fn editions(&self, document: &str) -> Result<Vec<EditionRecord>, StoreError> {
+                let rows = sqlx::query(&$sql(
+                    "SELECT document, edition, language, effective_from, source, published_by,
+                            published_at
+                     FROM document_editions WHERE document = ? ORDER BY edition, language",
+                ))
+                .bind(document)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::edition_from_row).collect()
+            }
+
+            async fn edition_index(&self) -> Result<Vec<EditionRecord>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT document, edition, language, effective_from, '' AS source,
+                            published_by, published_at
+                     FROM document_editions ORDER BY document, edition, language",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::edition_from_row).collect()
+            }
+
+            async fn insert_feedback(&self, feedback: &FeedbackRecord) -> Result<(), StoreError> {
+                sqlx::query(&$sql(
+                    "INSERT INTO feedback
+                       (topic, message, reply_email, receipt_number, language, client, created_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ))
+                .bind(&feedback.topic)
+                .bind(&feedback.message)
+                .bind(feedback.reply_email.as_deref())
+                .bind(feedback.receipt_number.as_deref())
+                .bind(&feedback.language)
+                .bind(&feedback.client)
+                .bind(feedback.at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn feedback_count_since(
+                &self,
+                client: &str,
+                since: DateTime<Utc>,
+            ) -> Result<i64, StoreError> {
+                Ok(sqlx::query_scalar(&$sql(
+                    "SELECT COUNT(*) FROM feedback WHERE client = ? AND created_at >= ?",
+                ))
+                .bind(client)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?)
             }
         }
     };

@@ -45,6 +45,8 @@ fn new_payment<'a>(code: &'a PaymentCode, id: &'a str, key: &'a str) -> NewPayme
         first_six: "411111",
         last_four: "1111",
         cardholder: "AIBEK ASANOV",
+        privacy_policy_edition: 1,
+        user_agreement_edition: 1,
         at: Utc::now(),
     }
 }

@@ -39,6 +39,7 @@ pub fn test_config(database_url: &str, processor: ProcessorKind, site_root: &str
         reconcile_every: Duration::from_millis(200),
         stale_after: Duration::from_secs(2),
         abandon_after: Duration::from_secs(90 * 60),
+        behind_proxy: false,
     }
 }
 
@@ -138,6 +139,9 @@ impl TestApp {
     ) -> reqwest::Response {
         let mut fields = fields.to_vec();
         fields.push(("idempotency_key", key));
+        // The seeded editions, as the rendered form names them.
+        fields.push(("privacy_policy_edition", "1"));
+        fields.push(("user_agreement_edition", "1"));
         self.client
             .post(self.url(&format!("/pay/{code}")))
             .header("accept", "text/html")
@@ -236,6 +240,8 @@ pub fn pay_body(code: &str, key: &str, number: &str) -> serde_json::Value {
             "exp_year": "30",
             "cvv": CVV,
             "idempotency_key": key,
+            "privacy_policy_edition": "1",
+            "user_agreement_edition": "1",
         }
     })
 }

@@ -128,6 +128,8 @@ fn server_fn_body(code: &str, number: &str) -> serde_json::Value {
             "exp_year": "30",
             "cvv": CVV,
             "idempotency_key": new_key(),
+            "privacy_policy_edition": "1",
+            "user_agreement_edition": "1",
         }
     })
 }
