@@ -249,7 +249,8 @@ async fn conditional_documents(request: Request, next: Next) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, 4 * 1024 * 1024).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let digest = <sha2::Sha256 as sha2::Digest>::digest(&bytes);
+    // The per-response nonce is not part of what the page says.
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(without_nonces(&bytes));
     let etag = format!("W/\"{}\"", hex::encode(&digest[..12]));
     let Ok(etag_value) = HeaderValue::from_str(&etag) else {
         return Response::from_parts(parts, Body::from(bytes));
@@ -283,9 +284,27 @@ async fn conditional_documents(request: Request, next: Next) -> Response {
         parts.status = StatusCode::NOT_MODIFIED;
         parts.headers.remove(header::CONTENT_LENGTH);
         parts.headers.remove(header::CONTENT_TYPE);
+        // The browser keeps the page it has, whose scripts carry the nonce of
+        // the policy it was sent with: a new policy would not match them.
+        parts.headers.remove(header::CONTENT_SECURITY_POLICY);
         return Response::from_parts(parts, Body::empty());
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The page with the values of its `nonce="..."` attributes left out.
+fn without_nonces(page: &[u8]) -> Vec<u8> {
+    const MARK: &[u8] = b"nonce=\"";
+    let mut out = Vec::with_capacity(page.len());
+    let mut rest = page;
+    while let Some(at) = rest.windows(MARK.len()).position(|w| w == MARK) {
+        out.extend_from_slice(&rest[..at + MARK.len()]);
+        rest = &rest[at + MARK.len()..];
+        let end = rest.iter().position(|&b| b == b'"').unwrap_or(rest.len());
+        rest = &rest[end..];
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 #[derive(Deserialize)]
@@ -406,6 +425,7 @@ async fn security_headers(request: Request, next: Next) -> Response {
             || path.starts_with("/api/")
     };
     let mut response = next.run(request).await;
+    let not_modified = response.status() == StatusCode::NOT_MODIFIED;
     let headers = response.headers_mut();
     headers.insert(
         header::STRICT_TRANSPORT_SECURITY,
@@ -420,11 +440,14 @@ async fn security_headers(request: Request, next: Next) -> Response {
         HeaderValue::from_static("no-referrer"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers
-        .entry(header::CONTENT_SECURITY_POLICY)
-        .or_insert(HeaderValue::from_static(
-            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-        ));
+    // A 304 keeps the policy the browser stored with the page.
+    if !not_modified {
+        headers
+            .entry(header::CONTENT_SECURITY_POLICY)
+            .or_insert(HeaderValue::from_static(
+                "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            ));
+    }
     if private {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     } else {
@@ -437,7 +460,16 @@ async fn security_headers(request: Request, next: Next) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::local_path;
+    use super::{local_path, without_nonces};
+
+    #[test]
+    fn nonces_are_left_out_of_the_page_hash() {
+        assert_eq!(
+            without_nonces(br#"<script nonce="abc">x</script><script nonce="d">y</script>"#),
+            br#"<script nonce="">x</script><script nonce="">y</script>"#.to_vec()
+        );
+        assert_eq!(without_nonces(b"no scripts"), b"no scripts".to_vec());
+    }
 
     #[test]
     fn the_language_switch_only_returns_to_local_paths() {

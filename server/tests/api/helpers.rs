@@ -72,7 +72,18 @@ impl TestApp {
     }
 
     pub async fn spawn_with_config(data_dir: tempfile::TempDir, config: Config) -> TestApp {
-        let application = Application::build(config).await.expect("server starts");
+        Self::spawn_with_clock(data_dir, config, Arc::new(chrono::Utc::now)).await
+    }
+
+    /// A server whose clock the test moves.
+    pub async fn spawn_with_clock(
+        data_dir: tempfile::TempDir,
+        config: Config,
+        clock: server::service::Clock,
+    ) -> TestApp {
+        let application = Application::build_with_clock(config, clock)
+            .await
+            .expect("server starts");
         let port = application.port();
         let sandbox = application.sandbox.clone();
         let payments = application.payments.clone();
