@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Builds the site (debug), starts it on a free port with a fresh SQLite file,
 # runs the Playwright suite with JavaScript on and off, then checks that no
-# test card number or CVV reached the database or the server's log.
+# test card number or CVV reached a database or a server's log.
+#
+# Besides the main server, each Playwright project (js, nojs) gets a server
+# of its own with its own database, for specs that publish document editions:
+# a new edition there cannot surprise the payments of other specs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -9,33 +13,58 @@ source scripts/env.sh
 cargo leptos build
 
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-LEPTOS_SITE_ADDR="127.0.0.1:$port" \
-DATABASE_URL="sqlite://$work/tolem.db?mode=rwc" \
-TOLEM_DEMO_DATA=true \
-TOLEM_LOG=debug \
-  ./target/debug/server >"$work/server.log" 2>&1 &
-server_pid=$!
-trap 'kill $server_pid 2>/dev/null || true' EXIT
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 
-for _ in $(seq 1 120); do
-  curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
-  kill -0 $server_pid 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.5
-done
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_server NAME: starts a server with demo data on a fresh SQLite file;
+# sets url_NAME and db_NAME.
+start_server() {
+  local name=$1 port
+  port=$(free_port)
+  local db="sqlite://$work/$name.db?mode=rwc"
+  LEPTOS_SITE_ADDR="127.0.0.1:$port" \
+  DATABASE_URL="$db" \
+  TOLEM_DEMO_DATA=true \
+  TOLEM_LOG=debug \
+    ./target/debug/server >"$work/$name.log" 2>&1 &
+  local pid=$!
+  pids+=("$pid")
+  for _ in $(seq 1 120); do
+    curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+    kill -0 "$pid" 2>/dev/null || { cat "$work/$name.log"; exit 1; }
+    sleep 0.5
+  done
+  printf -v "url_$name" '%s' "http://127.0.0.1:$port"
+  printf -v "db_$name" '%s' "$db"
+}
+
+start_server main
+start_server isolated_js
+start_server isolated_nojs
 
 status=0
-(cd end2end && TOLEM_BASE_URL="http://127.0.0.1:$port" npx playwright test) || status=$?
+(cd end2end && \
+  TOLEM_BASE_URL="$url_main" \
+  TOLEM_ISOLATED_JS_URL="$url_isolated_js" TOLEM_ISOLATED_JS_DATABASE_URL="$db_isolated_js" \
+  TOLEM_ISOLATED_NOJS_URL="$url_isolated_nojs" TOLEM_ISOLATED_NOJS_DATABASE_URL="$db_isolated_nojs" \
+  TOLEM_SERVER_BIN="$PWD/../target/debug/server" \
+  npx playwright test) || status=$?
 
-kill $server_pid 2>/dev/null || true
-wait $server_pid 2>/dev/null || true
+kill "${pids[@]}" 2>/dev/null || true
+wait "${pids[@]}" 2>/dev/null || true
 trap - EXIT
 
-python3 scripts/check_no_card_data.py "$work/tolem.db" "$work/server.log" \
-  "4111 1111 1111 1111" "4000 0000 0000 0002" "4111 1111 1111 1112" "5555 5555 5555 4444" \
-  "4000 0000 0000 3055" "4000 0000 0000 3220" "4000 0000 0000 0259" \
-  --cvv 739 482 915 || status=1
+for name in main isolated_js isolated_nojs; do
+  python3 scripts/check_no_card_data.py "$work/$name.db" "$work/$name.log" \
+    "4111 1111 1111 1111" "4000 0000 0000 0002" "4111 1111 1111 1112" "5555 5555 5555 4444" \
+    "4000 0000 0000 3055" "4000 0000 0000 3220" "4000 0000 0000 0259" \
+    --cvv 739 482 915 || status=1
+done
 if [[ $status -ne 0 ]]; then
-  echo "server log: $work/server.log"
+  echo "server logs: $work/*.log"
 fi
 exit $status
