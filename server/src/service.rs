@@ -201,6 +201,14 @@ impl Payments {
         }
     }
 
+    /// The payment an idempotency key started, if any.
+    async fn attempt(&self, key: &str) -> Result<Option<PaymentRecord>, ServiceError> {
+        self.store
+            .payment_by_key(key)
+            .await
+            .map_err(internal("find by key"))
+    }
+
     async fn record(&self, id: &str) -> Result<Option<PaymentRecord>, ServiceError> {
         self.store
             .payment(id)
@@ -377,12 +385,7 @@ impl PaymentService for Payments {
         accepted: EditionsShown,
         card: CheckedCard,
     ) -> Result<ChargeOutcome, ServiceError> {
-        if let Some(existing) = self
-            .store
-            .payment_by_key(idempotency_key)
-            .await
-            .map_err(internal("find by key"))?
-        {
+        if let Some(existing) = self.attempt(idempotency_key).await? {
             return self.replay(existing, code, &card).await;
         }
         let request = self
@@ -391,12 +394,7 @@ impl PaymentService for Payments {
             .ok_or(ServiceError::UnknownCode)?;
         if !request.status.is_payable() {
             // A twin submit may have paid it since we looked for the key.
-            if let Some(existing) = self
-                .store
-                .payment_by_key(idempotency_key)
-                .await
-                .map_err(internal("find by key"))?
-            {
+            if let Some(existing) = self.attempt(idempotency_key).await? {
                 return self.replay(existing, code, &card).await;
             }
             tracing::info!(code = %code, status = request.status.as_str(), "payment refused: request not payable");
@@ -432,10 +430,8 @@ impl PaymentService for Payments {
             Ok(()) => {}
             Err(StoreError::DuplicateKey) => {
                 let existing = self
-                    .store
-                    .payment_by_key(idempotency_key)
-                    .await
-                    .map_err(internal("find by key"))?
+                    .attempt(idempotency_key)
+                    .await?
                     .ok_or(ServiceError::Internal)?;
                 return self.replay(existing, code, &card).await;
             }

@@ -118,29 +118,13 @@ async fn a_second_payment_of_a_paid_code_is_refused_before_the_processor() {
     assert_eq!(app.calls(), 1);
 }
 
-fn server_fn_body(code: &str, number: &str) -> serde_json::Value {
-    serde_json::json!({
-        "form": {
-            "code": code,
-            "cardholder": "AIBEK ASANOV",
-            "number": number,
-            "exp_month": "12",
-            "exp_year": "30",
-            "cvv": CVV,
-            "idempotency_key": new_key(),
-            "privacy_policy_edition": "1",
-            "user_agreement_edition": "1",
-        }
-    })
-}
-
 #[tokio::test]
 async fn the_pay_server_function_charges_and_answers_the_receipt_id() {
     let app = TestApp::spawn().await;
     let response = app
         .client
         .post(app.url("/api/pay"))
-        .json(&server_fn_body("16202600000001", APPROVED_CARD))
+        .json(&pay_body("16202600000001", &new_key(), APPROVED_CARD))
         .send()
         .await
         .unwrap();
@@ -158,7 +142,11 @@ async fn server_function_errors_never_carry_input_in_a_redirect() {
         .post(app.url("/api/pay"))
         .header("accept", "text/html")
         .header("referer", app.url("/pay/16202600000002"))
-        .json(&server_fn_body("16202600000002", "4111 1111 1111 1112"))
+        .json(&pay_body(
+            "16202600000002",
+            &new_key(),
+            "4111 1111 1111 1112",
+        ))
         .send()
         .await
         .unwrap();
