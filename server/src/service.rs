@@ -138,12 +138,21 @@ impl Settlement {
 
 /// The outcome a submit reports for a payment in `record`'s state.
 fn outcome_of(record: &PaymentRecord) -> Result<ChargeOutcome, ServiceError> {
-    match record.state {
+    outcome_in(&record.id, record.state, Some(decline_of(record)))
+}
+
+/// The outcome a submit reports for payment `id` in `state`.
+fn outcome_in(
+    id: &str,
+    state: PaymentState,
+    decline: Option<DeclineReason>,
+) -> Result<ChargeOutcome, ServiceError> {
+    match state {
         PaymentState::Succeeded => Ok(ChargeOutcome::Paid {
-            receipt_id: record.id.clone(),
+            receipt_id: id.to_string(),
         }),
         PaymentState::Declined => Ok(ChargeOutcome::Declined {
-            reason: decline_of(record),
+            reason: decline.unwrap_or(DeclineReason::DoNotHonour),
         }),
         PaymentState::Failed => Err(ServiceError::ProcessorUnavailable),
         PaymentState::Created
@@ -151,7 +160,7 @@ fn outcome_of(record: &PaymentRecord) -> Result<ChargeOutcome, ServiceError> {
         | PaymentState::ThreeDsRequired
         | PaymentState::Unknown
         | PaymentState::Expired => Ok(ChargeOutcome::Continue {
-            payment_id: record.id.clone(),
+            payment_id: id.to_string(),
         }),
     }
 }
@@ -462,19 +471,25 @@ impl PaymentService for Payments {
             tracing::warn!(payment_id = %id, %error, "acquirer gave no clear answer");
         }
         let settlement = Settlement::from_answer(answer, "authorise");
-        if let Err(error) = self
+        let (to, decline) = (settlement.to, settlement.decline);
+        match self
             .settle(&id, PaymentState::Authorising, settlement)
             .await
         {
-            // The acquirer may have charged: reconciliation settles it, and
-            // the citizen waits on the status page rather than being told
-            // (perhaps wrongly) that nothing happened.
-            tracing::error!(payment_id = %id, %error, "could not record the acquirer's answer");
-            return Ok(ChargeOutcome::Continue { payment_id: id });
+            Ok(true) => {
+                tracing::info!(payment_id = %id, code = %code, state = %to, "payment submitted");
+                outcome_in(&id, to, decline)
+            }
+            // A notification or another server settled it first: theirs stands.
+            Ok(false) => outcome_of(&self.record(&id).await?.ok_or(ServiceError::Internal)?),
+            Err(error) => {
+                // The acquirer may have charged: reconciliation settles it, and
+                // the citizen waits on the status page rather than being told
+                // (perhaps wrongly) that nothing happened.
+                tracing::error!(payment_id = %id, %error, "could not record the acquirer's answer");
+                Ok(ChargeOutcome::Continue { payment_id: id })
+            }
         }
-        let record = self.record(&id).await?.ok_or(ServiceError::Internal)?;
-        tracing::info!(payment_id = %id, code = %code, state = %record.state, "payment submitted");
-        outcome_of(&record)
     }
 
     async fn payment_status(&self, id: &str) -> Result<Option<PaymentStatusView>, ServiceError> {

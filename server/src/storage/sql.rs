@@ -15,12 +15,19 @@ use std::borrow::Cow;
 use std::str::FromStr;
 use std::time::Duration;
 
+/// SQLite allows one writer at a time, and a connection that finds the write
+/// lock taken sleeps and retries (up to 100 ms a nap). Sending every write
+/// transaction through one connection makes writers queue in order instead;
+/// reads use the other pool and, with WAL, never wait for the writer.
 pub struct SqliteStore {
     pool: SqlitePool,
+    writer: SqlitePool,
 }
 
 pub struct PostgresStore {
     pool: PgPool,
+    /// The same pool: PostgreSQL's writers wait for each other row by row.
+    writer: PgPool,
 }
 
 /// The connection settings of the SQLite store: WAL with a full sync on every
@@ -43,12 +50,17 @@ impl SqliteStore {
         {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(e.into()))?;
         }
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore { pool, writer })
     }
 }
 
@@ -62,7 +74,10 @@ impl PostgresStore {
             .connect(url)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore {
+            writer: pool.clone(),
+            pool,
+        })
     }
 }
 
@@ -294,7 +309,7 @@ macro_rules! sql_store {
                 .bind(request.status.as_str())
                 .bind(request.expires_at)
                 .bind(at)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -306,15 +321,19 @@ macro_rules! sql_store {
             }
 
             async fn begin_payment(&self, payment: NewPayment<'_>) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 // The insert comes first so that SQLite takes its write lock at
                 // once instead of upgrading a read lock (which cannot wait).
+                // A new payment is created and moved to `authorising` in the
+                // same transaction, so nobody ever sees it `created`: it is
+                // inserted in its second state with the events of both.
+                PaymentState::Created.transition_to(PaymentState::Authorising)?;
                 let inserted = sqlx::query(&$sql(
                     "INSERT INTO payments
                        (id, idempotency_key, code, amount_tyiyn, currency, card_brand,
                         card_first6, card_last4, cardholder_name, status, created_at, updated_at,
                         privacy_policy_edition, user_agreement_edition)
-                     VALUES (?, ?, ?, ?, 'KGS', ?, ?, ?, ?, 'created', ?, ?, ?, ?)",
+                     VALUES (?, ?, ?, ?, 'KGS', ?, ?, ?, ?, 'authorising', ?, ?, ?, ?)",
                 ))
                 .bind(payment.id)
                 .bind(payment.idempotency_key)
@@ -341,26 +360,16 @@ macro_rules! sql_store {
                         Err(StoreError::CodeBusy)
                     };
                 }
-                Self::record_event(
-                    &mut tx,
-                    payment.id,
-                    None,
-                    PaymentState::Created,
-                    "form submitted",
-                    payment.at,
-                )
-                .await?;
-                Self::transition(
-                    &mut tx,
-                    payment.id,
-                    PaymentState::Created,
-                    PaymentState::Authorising,
-                    &Change {
-                        reason: "sending to the acquirer",
-                        ..Change::default()
-                    },
-                    payment.at,
-                )
+                sqlx::query(&$sql(
+                    "INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
+                     VALUES (?, NULL, 'created', 'form submitted', ?),
+                            (?, 'created', 'authorising', 'sending to the acquirer', ?)",
+                ))
+                .bind(payment.id)
+                .bind(payment.at)
+                .bind(payment.id)
+                .bind(payment.at)
+                .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
                 Ok(())
@@ -399,7 +408,7 @@ macro_rules! sql_store {
                 at: DateTime<Utc>,
             ) -> Result<(), StoreError> {
                 from.transition_to(to)?;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 Self::transition(&mut tx, id, from, to, &change, at).await?;
                 if to == PaymentState::Succeeded {
                     sqlx::query(&$sql(
@@ -419,7 +428,7 @@ macro_rules! sql_store {
                 sqlx::query(&$sql("UPDATE payments SET last_checked_at = ? WHERE id = ?"))
                     .bind(at)
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(())
             }
@@ -563,7 +572,7 @@ macro_rules! sql_store {
                 .bind(&edition.source)
                 .bind(&edition.published_by)
                 .bind(edition.published_at)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected();
                 Ok(inserted == 1)
@@ -605,7 +614,7 @@ macro_rules! sql_store {
                 .bind(&feedback.language)
                 .bind(&feedback.client)
                 .bind(feedback.at)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
