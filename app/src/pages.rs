@@ -727,13 +727,15 @@ fn ArchivePage() -> impl IntoView {
         let Some(kind) = slug.as_deref().and_then(DocumentKind::from_slug) else {
             return document_not_found(locale);
         };
-        let Ok(editions) = backend.document_editions(kind).await else {
+        let (Ok(editions), Ok(in_force)) = (
+            backend.document_editions(kind).await,
+            backend.editions_in_force().await,
+        ) else {
             set_status(StatusCode::SERVICE_UNAVAILABLE);
             return problem(message(locale, "internal_error"));
         };
-        if let Some(last) = editions.iter().map(|e| e.effective_from).max() {
-            set_last_modified(last);
-        }
+        // The footer names both documents' editions: either one changes the page.
+        set_last_modified(in_force.last_change());
         let current = editions.last().map(|e| e.edition);
         let items = editions
             .iter()

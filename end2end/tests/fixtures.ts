@@ -1,4 +1,8 @@
 import { test as base, expect, Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const APPROVED = '4111 1111 1111 1111';
 export const DECLINED = '4000 0000 0000 0002';
@@ -16,20 +20,37 @@ export const CODES = {
   js: {
     approve: '11202600000001', retry: '11202600000002', form: '11202600000003',
     frictionless: '11202600000004', challenge: '11202600000005', cancel: '11202600000006',
-    confirming: '11202600000007',
+    confirming: '11202600000007', consent: '11202600000008', languages: '11202600000009',
   },
   nojs: {
     approve: '16202600000001', retry: '16202600000002', form: '16202600000003',
     frictionless: '16202600000004', challenge: '16202600000005', cancel: '16202600000006',
-    confirming: '13202600000001',
+    confirming: '13202600000001', consent: '13202600000002', languages: '13202600000003',
   },
 } as const;
 
 export type ProjectName = keyof typeof CODES;
 
-export const test = base.extend<{ codes: (typeof CODES)[ProjectName]; js: boolean }>({
+/**
+ * The project's own server (scripts/e2e.sh starts one per project, each with
+ * the full demo data on its own database): for specs that publish editions
+ * or send feedback, so nothing they do reaches the main server's specs. The
+ * project's tests share it: a spec using it runs its tests serially.
+ */
+export type Isolated = { url: string; databaseUrl: string };
+
+export const test = base.extend<{ codes: (typeof CODES)[ProjectName]; js: boolean; isolated: Isolated }>({
   codes: async ({}, use, info) => use(CODES[info.project.name as ProjectName]),
   js: async ({}, use, info) => use(info.project.name === 'js'),
+  isolated: async ({}, use, info) => {
+    const prefix = `TOLEM_ISOLATED_${info.project.name.toUpperCase()}`;
+    const url = process.env[`${prefix}_URL`];
+    const databaseUrl = process.env[`${prefix}_DATABASE_URL`];
+    if (!url || !databaseUrl) {
+      throw new Error(`${prefix}_URL and ${prefix}_DATABASE_URL are not set: run the suite with scripts/e2e.sh`);
+    }
+    await use({ url, databaseUrl });
+  },
 });
 
 export { expect };
@@ -46,4 +67,55 @@ export async function fillCard(page: Page, number: string, cvv = '739') {
 /** Waits until the card form's island has hydrated (JS project only). */
 export async function islandReady(page: Page, js: boolean) {
   if (js) await page.locator('form.card-form[data-ready="true"]').waitFor();
+}
+
+export type Edition = {
+  databaseUrl: string;
+  document: 'privacy-policy' | 'user-agreement';
+  language: 'ru' | 'ky' | 'en';
+  /** RFC 3339 with an offset, e.g. `new Date().toISOString()`. */
+  effectiveFrom: string;
+  publishedBy: string;
+  markdown: string;
+  /** Adds a translation to this edition instead of publishing a new one. */
+  edition?: number;
+};
+
+/** Publishes an edition with `server publish`, as the site's editors do; returns its output. */
+export function publishEdition(e: Edition): string {
+  const bin = process.env.TOLEM_SERVER_BIN;
+  if (!bin) throw new Error('TOLEM_SERVER_BIN is not set: run the suite with scripts/e2e.sh');
+  const dir = mkdtempSync(join(tmpdir(), 'tolem-edition-'));
+  try {
+    const file = join(dir, `${e.document}.${e.language}.md`);
+    writeFileSync(file, e.markdown);
+    const args = ['publish', '--document', e.document, '--language', e.language,
+      '--effective-from', e.effectiveFrom, '--published-by', e.publishedBy];
+    if (e.edition !== undefined) args.push('--edition', String(e.edition));
+    args.push(file);
+    return execFileSync(bin, args, {
+      env: { ...process.env, DATABASE_URL: e.databaseUrl, TOLEM_LOG: 'warn' },
+      encoding: 'utf8',
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The number of the edition `publishEdition` reported publishing. */
+export function publishedNumber(output: string): number {
+  const found = output.match(/published edition (\d+)/);
+  if (!found) throw new Error(`unexpected output of server publish: ${output}`);
+  return Number(found[1]);
+}
+
+/** The day of a moment in Bishkek (UTC+6, no daylight saving) as the site writes dates: DD.MM.YYYY. */
+export function bishkekDay(moment: Date | string = new Date()): string {
+  const [year, month, day] = new Date(new Date(moment).getTime() + 6 * 3600_000).toISOString().slice(0, 10).split('-');
+  return `${day}.${month}.${year}`;
+}
+
+/** The payment button of the card form (not the "Оплатить картой" link). */
+export function payButton(page: Page) {
+  return page.getByRole('button', { name: 'Оплатить', exact: true });
 }
