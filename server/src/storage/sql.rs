@@ -192,66 +192,6 @@ macro_rules! sql_store {
                 })
             }
 
-            async fn record_event(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                id: &str,
-                from: Option<PaymentState>,
-                to: PaymentState,
-                reason: &str,
-                at: DateTime<Utc>,
-            ) -> Result<(), StoreError> {
-                sqlx::query(&$sql(
-                    "INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
-                     VALUES (?, ?, ?, ?, ?)",
-                ))
-                .bind(id)
-                .bind(from.map(PaymentState::as_str))
-                .bind(to.as_str())
-                .bind(reason)
-                .bind(at)
-                .execute(&mut **tx)
-                .await?;
-                Ok(())
-            }
-
-            /// The guarded update every state change goes through.
-            async fn transition(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                id: &str,
-                from: PaymentState,
-                to: PaymentState,
-                change: &Change<'_>,
-                at: DateTime<Utc>,
-            ) -> Result<(), StoreError> {
-                from.transition_to(to)?;
-                let completed = if to.is_final() { 1_i64 } else { 0 };
-                let moved = sqlx::query(&$sql(
-                    "UPDATE payments
-                     SET status = ?, updated_at = ?,
-                         decline_reason = COALESCE(?, decline_reason),
-                         processor_reference = COALESCE(?, processor_reference),
-                         challenge_url = COALESCE(?, challenge_url),
-                         completed_at = CASE WHEN ? = 1 THEN ? ELSE completed_at END
-                     WHERE id = ? AND status = ?",
-                ))
-                .bind(to.as_str())
-                .bind(at)
-                .bind(change.decline_reason)
-                .bind(change.reference)
-                .bind(change.challenge_url)
-                .bind(completed)
-                .bind(at)
-                .bind(id)
-                .bind(from.as_str())
-                .execute(&mut **tx)
-                .await?
-                .rows_affected();
-                if moved != 1 {
-                    return Err(StoreError::StateChanged { expected: from });
-                }
-                Self::record_event(tx, id, Some(from), to, change.reason, at).await
-            }
-
             async fn select_payments(
                 &self,
                 sql: &'static str,
@@ -321,58 +261,17 @@ macro_rules! sql_store {
             }
 
             async fn begin_payment(&self, payment: NewPayment<'_>) -> Result<(), StoreError> {
-                let mut tx = self.writer.begin().await?;
-                // The insert comes first so that SQLite takes its write lock at
-                // once instead of upgrading a read lock (which cannot wait).
-                // A new payment is created and moved to `authorising` in the
-                // same transaction, so nobody ever sees it `created`: it is
-                // inserted in its second state with the events of both.
                 PaymentState::Created.transition_to(PaymentState::Authorising)?;
-                let inserted = sqlx::query(&$sql(
-                    "INSERT INTO payments
-                       (id, idempotency_key, code, amount_tyiyn, currency, card_brand,
-                        card_first6, card_last4, cardholder_name, status, created_at, updated_at,
-                        privacy_policy_edition, user_agreement_edition)
-                     VALUES (?, ?, ?, ?, 'KGS', ?, ?, ?, ?, 'authorising', ?, ?, ?, ?)",
-                ))
-                .bind(payment.id)
-                .bind(payment.idempotency_key)
-                .bind(payment.code.as_str())
-                .bind(payment.amount.tyiyn())
-                .bind(payment.brand.as_str())
-                .bind(payment.first_six)
-                .bind(payment.last_four)
-                .bind(payment.cardholder)
-                .bind(payment.at)
-                .bind(payment.at)
-                .bind(i64::from(payment.privacy_policy_edition))
-                .bind(i64::from(payment.user_agreement_edition))
-                .execute(&mut *tx)
-                .await;
-                if let Err(error) = inserted {
-                    drop(tx);
-                    if !is_unique_violation(&error) {
-                        return Err(error.into());
+                match self.insert_authorising(&payment).await {
+                    Err(StoreError::Database(error)) if is_unique_violation(&error) => {
+                        if self.payment_by_key(payment.idempotency_key).await?.is_some() {
+                            Err(StoreError::DuplicateKey)
+                        } else {
+                            Err(StoreError::CodeBusy)
+                        }
                     }
-                    return if self.payment_by_key(payment.idempotency_key).await?.is_some() {
-                        Err(StoreError::DuplicateKey)
-                    } else {
-                        Err(StoreError::CodeBusy)
-                    };
+                    other => other,
                 }
-                sqlx::query(&$sql(
-                    "INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
-                     VALUES (?, NULL, 'created', 'form submitted', ?),
-                            (?, 'created', 'authorising', 'sending to the acquirer', ?)",
-                ))
-                .bind(payment.id)
-                .bind(payment.at)
-                .bind(payment.id)
-                .bind(payment.at)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(())
             }
 
             async fn payment(&self, id: &str) -> Result<Option<PaymentRecord>, StoreError> {
@@ -408,20 +307,7 @@ macro_rules! sql_store {
                 at: DateTime<Utc>,
             ) -> Result<(), StoreError> {
                 from.transition_to(to)?;
-                let mut tx = self.writer.begin().await?;
-                Self::transition(&mut tx, id, from, to, &change, at).await?;
-                if to == PaymentState::Succeeded {
-                    sqlx::query(&$sql(
-                        "UPDATE payment_requests SET status = 'paid'
-                         WHERE code = (SELECT code FROM payments WHERE id = ?)
-                           AND status = 'awaiting_payment'",
-                    ))
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                tx.commit().await?;
-                Ok(())
+                self.move_payment(id, from, to, &change, at).await
             }
 
             async fn mark_checked(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
@@ -634,6 +520,215 @@ macro_rules! sql_store {
             }
         }
     };
+}
+
+/// SQLite cannot change several tables in one statement: each write is a
+/// short transaction on the single writer connection.
+impl SqliteStore {
+    async fn record_event(
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        id: &str,
+        from: Option<PaymentState>,
+        to: PaymentState,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(from.map(PaymentState::as_str))
+        .bind(to.as_str())
+        .bind(reason)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The guarded update every state change goes through.
+    async fn transition(
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        id: &str,
+        from: PaymentState,
+        to: PaymentState,
+        change: &Change<'_>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        from.transition_to(to)?;
+        let completed = if to.is_final() { 1_i64 } else { 0 };
+        let moved = sqlx::query(
+            "UPDATE payments
+             SET status = ?, updated_at = ?,
+                 decline_reason = COALESCE(?, decline_reason),
+                 processor_reference = COALESCE(?, processor_reference),
+                 challenge_url = COALESCE(?, challenge_url),
+                 completed_at = CASE WHEN ? = 1 THEN ? ELSE completed_at END
+             WHERE id = ? AND status = ?",
+        )
+        .bind(to.as_str())
+        .bind(at)
+        .bind(change.decline_reason)
+        .bind(change.reference)
+        .bind(change.challenge_url)
+        .bind(completed)
+        .bind(at)
+        .bind(id)
+        .bind(from.as_str())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if moved != 1 {
+            return Err(StoreError::StateChanged { expected: from });
+        }
+        Self::record_event(tx, id, Some(from), to, change.reason, at).await
+    }
+
+    /// A new payment and the events of its first two states (it is never
+    /// seen `created`: it is created and moved to `authorising` at once).
+    async fn insert_authorising(&self, payment: &NewPayment<'_>) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "INSERT INTO payments
+               (id, idempotency_key, code, amount_tyiyn, currency, card_brand,
+                card_first6, card_last4, cardholder_name, status, created_at, updated_at,
+                privacy_policy_edition, user_agreement_edition)
+             VALUES (?, ?, ?, ?, 'KGS', ?, ?, ?, ?, 'authorising', ?, ?, ?, ?)",
+        )
+        .bind(payment.id)
+        .bind(payment.idempotency_key)
+        .bind(payment.code.as_str())
+        .bind(payment.amount.tyiyn())
+        .bind(payment.brand.as_str())
+        .bind(payment.first_six)
+        .bind(payment.last_four)
+        .bind(payment.cardholder)
+        .bind(payment.at)
+        .bind(payment.at)
+        .bind(i64::from(payment.privacy_policy_edition))
+        .bind(i64::from(payment.user_agreement_edition))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
+             VALUES (?, NULL, 'created', 'form submitted', ?),
+                    (?, 'created', 'authorising', 'sending to the acquirer', ?)",
+        )
+        .bind(payment.id)
+        .bind(payment.at)
+        .bind(payment.id)
+        .bind(payment.at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn move_payment(
+        &self,
+        id: &str,
+        from: PaymentState,
+        to: PaymentState,
+        change: &Change<'_>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        Self::transition(&mut tx, id, from, to, change, at).await?;
+        if to == PaymentState::Succeeded {
+            sqlx::query(
+                "UPDATE payment_requests SET status = 'paid'
+                 WHERE code = (SELECT code FROM payments WHERE id = ?)
+                   AND status = 'awaiting_payment'",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// PostgreSQL changes several tables in one statement (data-modifying CTEs),
+/// which is one round trip and atomic without an explicit transaction.
+impl PostgresStore {
+    async fn insert_authorising(&self, payment: &NewPayment<'_>) -> Result<(), StoreError> {
+        sqlx::query(
+            "WITH p AS (
+               INSERT INTO payments
+                 (id, idempotency_key, code, amount_tyiyn, currency, card_brand,
+                  card_first6, card_last4, cardholder_name, status, created_at, updated_at,
+                  privacy_policy_edition, user_agreement_edition)
+               VALUES ($1, $2, $3, $4, 'KGS', $5, $6, $7, $8, 'authorising', $9, $9, $10, $11)
+               RETURNING id)
+             INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
+             SELECT p.id, e.from_state, e.to_state, e.reason, $9
+             FROM p CROSS JOIN (VALUES
+               (1, NULL::text, 'created', 'form submitted'),
+               (2, 'created', 'authorising', 'sending to the acquirer')
+             ) AS e (n, from_state, to_state, reason)
+             ORDER BY e.n",
+        )
+        .bind(payment.id)
+        .bind(payment.idempotency_key)
+        .bind(payment.code.as_str())
+        .bind(payment.amount.tyiyn())
+        .bind(payment.brand.as_str())
+        .bind(payment.first_six)
+        .bind(payment.last_four)
+        .bind(payment.cardholder)
+        .bind(payment.at)
+        .bind(i64::from(payment.privacy_policy_edition))
+        .bind(i64::from(payment.user_agreement_edition))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn move_payment(
+        &self,
+        id: &str,
+        from: PaymentState,
+        to: PaymentState,
+        change: &Change<'_>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let moved: i64 = sqlx::query_scalar(
+            "WITH moved AS (
+               UPDATE payments
+               SET status = $1, updated_at = $2,
+                   decline_reason = COALESCE($3, decline_reason),
+                   processor_reference = COALESCE($4, processor_reference),
+                   challenge_url = COALESCE($5, challenge_url),
+                   completed_at = CASE WHEN $6 THEN $2 ELSE completed_at END
+               WHERE id = $7 AND status = $8
+               RETURNING id, code),
+             event AS (
+               INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
+               SELECT id, $8, $1, $9, $2 FROM moved),
+             paid AS (
+               UPDATE payment_requests SET status = 'paid'
+               WHERE $1 = 'succeeded' AND status = 'awaiting_payment'
+                 AND code IN (SELECT code FROM moved))
+             SELECT COUNT(*) FROM moved",
+        )
+        .bind(to.as_str())
+        .bind(at)
+        .bind(change.decline_reason)
+        .bind(change.reference)
+        .bind(change.challenge_url)
+        .bind(to.is_final())
+        .bind(id)
+        .bind(from.as_str())
+        .bind(change.reason)
+        .fetch_one(&self.writer)
+        .await?;
+        if moved != 1 {
+            return Err(StoreError::StateChanged { expected: from });
+        }
+        Ok(())
+    }
 }
 
 sql_store!(

@@ -162,6 +162,39 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Every value of every column of every table, as text.
+    pub async fn database_values(&self) -> Vec<String> {
+        use sqlx::{Connection, Row};
+        let url = server::testing::sqlite_url(self.data_dir.path());
+        let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let tables: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+                .fetch_all(&mut db)
+                .await
+                .unwrap();
+        let mut values = Vec::new();
+        for table in tables {
+            let columns: Vec<String> =
+                sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                    .fetch_all(&mut db)
+                    .await
+                    .unwrap();
+            for column in columns {
+                let rows = sqlx::query(&format!(
+                    "SELECT CAST(\"{column}\" AS TEXT) FROM \"{table}\""
+                ))
+                .fetch_all(&mut db)
+                .await
+                .unwrap();
+                values.extend(
+                    rows.iter()
+                        .filter_map(|row| row.try_get::<Option<String>, _>(0).ok().flatten()),
+                );
+            }
+        }
+        values
+    }
+
     /// Every byte the database has on disk, including the write-ahead log.
     pub fn database_bytes(&self) -> Vec<u8> {
         let mut bytes = Vec::new();
