@@ -19,6 +19,11 @@
 //!    settings (WAL, `synchronous=FULL`); PostgreSQL, 16 connections to the
 //!    same database.
 //!
+//! 4. **p50, p99 at a steady rate**: payments arriving at `--rate` per second
+//!    (default 200) for `--rate-seconds` (default 5), each sent on time
+//!    whether or not earlier ones have answered: the latency a citizen sees
+//!    when the site is busy but not overloaded.
+//!
 //! Each phase starts with a warm-up (`--warmup`, default 100) not counted.
 //!
 //! How to read it: a payment commits twice (`begin_payment`, then the
@@ -58,6 +63,10 @@ struct Options {
     payers: usize,
     warmup: usize,
     only: Option<String>,
+    /// Arrivals per second of the steady-rate phase (0 skips it).
+    rate: usize,
+    /// How long the steady-rate phase lasts.
+    rate_seconds: usize,
 }
 
 impl Options {
@@ -70,6 +79,8 @@ impl Options {
             payers: 64,
             warmup: 100,
             only: None,
+            rate: 200,
+            rate_seconds: 5,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -79,10 +90,13 @@ impl Options {
                 "--payers" => options.payers = value()?.parse()?,
                 "--warmup" => options.warmup = value()?.parse()?,
                 "--only" => options.only = Some(value()?),
+                "--rate" => options.rate = value()?.parse()?,
+                "--rate-seconds" => options.rate_seconds = value()?.parse()?,
                 "-h" | "--help" => {
                     println!(
                         "throughput [--payments N (3000, or BENCH_PAYMENTS)] [--payers N (64)] \
-                         [--warmup N (100)] [--only sqlite|postgres]"
+                         [--warmup N (100)] [--only sqlite|postgres] [--rate N/s (200; 0 = off)] \
+                         [--rate-seconds N (5)]"
                     );
                     std::process::exit(0);
                 }
@@ -193,6 +207,44 @@ async fn drive(workers: usize, phase: Phase, op: Op) -> Run {
     run
 }
 
+/// Starts operation `first + i` at `i / per_second` seconds, whether or not
+/// earlier ones have answered (an open loop: latency is not hidden by
+/// payers waiting their turn, as it is with a fixed number of payers).
+async fn drive_at_rate(per_second: usize, first: usize, count: usize, op: Op) -> Run {
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..count {
+        let due = started + Duration::from_secs_f64(i as f64 / per_second as f64);
+        tokio::time::sleep_until(due.into()).await;
+        let op = op.clone();
+        tasks.spawn(async move {
+            let at = Instant::now();
+            (op(first + i).await, at.elapsed())
+        });
+    }
+    let mut run = Run {
+        wall: Duration::ZERO,
+        latencies: Vec::new(),
+        failures: 0,
+        first_failure: None,
+    };
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((Ok(()), latency)) => run.latencies.push(latency),
+            Ok((Err(error), _)) => {
+                run.failures += 1;
+                run.first_failure.get_or_insert(error);
+            }
+            Err(error) => {
+                run.failures += 1;
+                run.first_failure.get_or_insert(error.to_string());
+            }
+        }
+    }
+    run.wall = started.elapsed();
+    run
+}
+
 fn code(n: usize) -> String {
     format!("1120{n:010}")
 }
@@ -283,6 +335,8 @@ fn payment(client: reqwest::Client, address: &str) -> Op {
 struct Figures {
     payments: Run,
     inserts: Run,
+    /// Payments arriving at a steady rate, when measured.
+    steady: Option<Run>,
 }
 
 /// Starts the server on `database_url`, creates the requests, measures the
@@ -294,7 +348,8 @@ async fn measure(database_url: &str, options: &Options, raw: Op) -> Result<Figur
     let store = application.payments.store.clone();
     let server = tokio::spawn(application.run());
 
-    let total = options.warmup + options.payments;
+    let steady_count = options.rate * options.rate_seconds;
+    let total = options.warmup + options.payments + steady_count;
     let setup = Instant::now();
     create_requests(store, total).await?;
     eprintln!(
@@ -321,12 +376,30 @@ async fn measure(database_url: &str, options: &Options, raw: Op) -> Result<Figur
         first: options.warmup,
         count: options.payments,
     };
-    let payments = drive(options.payers, timed, pay).await;
+    let payments = drive(options.payers, timed, pay.clone()).await;
     eprintln!(
         "  payments: {:.0}/s over {:.1} s",
         payments.rate(),
         payments.wall.as_secs_f64()
     );
+    let steady = if steady_count > 0 {
+        let run = drive_at_rate(
+            options.rate,
+            options.warmup + options.payments,
+            steady_count,
+            pay,
+        )
+        .await;
+        eprintln!(
+            "  steady {}/s: p50 {:.2} ms, p99 {:.2} ms",
+            options.rate,
+            run.percentile_ms(50.0),
+            run.percentile_ms(99.0)
+        );
+        Some(run)
+    } else {
+        None
+    };
     server.abort();
 
     let span = payments.wall.max(Duration::from_secs(2));
@@ -341,7 +414,11 @@ async fn measure(database_url: &str, options: &Options, raw: Op) -> Result<Figur
         inserts.rate(),
         inserts.wall.as_secs_f64()
     );
-    Ok(Figures { payments, inserts })
+    Ok(Figures {
+        payments,
+        inserts,
+        steady,
+    })
 }
 
 /// A fresh directory under the workspace's `target/bench-data/`, on the same
@@ -440,7 +517,12 @@ async fn postgres(options: &Options) -> Result<Figures, BoxError> {
     measure(&url, options, raw).await
 }
 
-fn report(backend: &str, Figures { payments, inserts }: &Figures) {
+fn report(
+    backend: &str,
+    Figures {
+        payments, inserts, ..
+    }: &Figures,
+) {
     println!(
         "{backend:<9} {:>10.0} {:>7.2} {:>7.2} {:>14.0} {:>6.2}",
         payments.rate(),
@@ -451,7 +533,14 @@ fn report(backend: &str, Figures { payments, inserts }: &Figures) {
     );
 }
 
-fn details(backend: &str, Figures { payments, inserts }: &Figures) {
+fn details(
+    backend: &str,
+    Figures {
+        payments,
+        inserts,
+        steady,
+    }: &Figures,
+) {
     println!(
         "{backend}: {} payments in {:.2} s, max {:.1} ms; {} raw inserts in {:.2} s, \
          p50 {:.2} ms, p99 {:.2} ms",
@@ -463,7 +552,21 @@ fn details(backend: &str, Figures { payments, inserts }: &Figures) {
         inserts.percentile_ms(50.0),
         inserts.percentile_ms(99.0),
     );
-    for (name, run) in [("payments", payments), ("raw inserts", inserts)] {
+    if let Some(steady) = steady {
+        println!(
+            "{backend}: {} payments arriving at a steady {:.0}/s (open loop): p50 {:.2} ms, \
+             p99 {:.2} ms, max {:.1} ms",
+            steady.latencies.len(),
+            steady.latencies.len() as f64 / steady.wall.as_secs_f64(),
+            steady.percentile_ms(50.0),
+            steady.percentile_ms(99.0),
+            steady.percentile_ms(100.0),
+        );
+    }
+    for (name, run) in [("payments", payments), ("raw inserts", inserts)]
+        .into_iter()
+        .chain(steady.iter().map(|run| ("steady payments", run)))
+    {
         if let Some(error) = &run.first_failure {
             println!("{backend}: {} {name} FAILED, first: {error}", run.failures);
         }
