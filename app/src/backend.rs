@@ -321,8 +321,9 @@ pub fn not_payable_key(status: RequestStatus) -> &'static str {
     }
 }
 
-/// Idempotency keys are 32 lowercase hex digits, as `new_idempotency_key` makes them.
-pub fn is_idempotency_key(key: &str) -> bool {
+/// Payment ids (receipt ids) and idempotency keys are 32 lowercase hex
+/// digits, as UUIDs in simple form; anything else cannot be one.
+pub fn is_hex_id(key: &str) -> bool {
     key.len() == 32 && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
@@ -338,7 +339,7 @@ pub async fn pay(backend: &Backend, form: CardFormValues) -> Result<PayResult, P
     })?;
     let today = current_month(backend.now());
     let card = check_card_form(&form, backend.brand_table(), today).map_err(PayError::Invalid)?;
-    if !is_idempotency_key(&form.idempotency_key) {
+    if !is_hex_id(&form.idempotency_key) {
         return Err(PayError::StaleForm {
             next_key: backend.new_idempotency_key(),
         });

@@ -6,7 +6,7 @@
 use crate::api::{CardFormValues, PayError, PayResult};
 use crate::backend::{
     Backend, DocumentKind, EditionRef, EditionsInForce, PaymentRequestView, PaymentStatusView,
-    ReceiptView, current_month, is_idempotency_key, not_payable_key,
+    ReceiptView, current_month, is_hex_id, not_payable_key,
 };
 use crate::feedback::{FeedbackField, FeedbackForm, TOPICS};
 use crate::i18n::*;
@@ -358,7 +358,7 @@ async fn pay_page(
         return problem(message(locale, "internal_error"));
     };
     // Made once per rendered form: every submit of it is one attempt.
-    let idempotency_key = if is_idempotency_key(&values.idempotency_key) {
+    let idempotency_key = if is_hex_id(&values.idempotency_key) {
         values.idempotency_key.clone()
     } else {
         backend.new_idempotency_key()

@@ -493,7 +493,7 @@ impl PaymentService for Payments {
     }
 
     async fn payment_status(&self, id: &str) -> Result<Option<PaymentStatusView>, ServiceError> {
-        if !app::backend::is_idempotency_key(id) {
+        if !app::backend::is_hex_id(id) {
             return Ok(None);
         }
         let Some(mut record) = self.record(id).await? else {
@@ -559,8 +559,7 @@ impl PaymentService for Payments {
     }
 
     async fn receipt(&self, receipt_id: &str) -> Result<Option<ReceiptView>, ServiceError> {
-        // Receipt ids are 32 hex digits; anything else cannot exist.
-        if !app::backend::is_idempotency_key(receipt_id) {
+        if !app::backend::is_hex_id(receipt_id) {
             return Ok(None);
         }
         let payment = self

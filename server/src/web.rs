@@ -327,7 +327,7 @@ async fn challenge_return(
     let cres_ok = !answer.cres.is_empty()
         && answer.cres.len() <= 256
         && answer.cres.bytes().all(|b| b.is_ascii_graphic());
-    if app::backend::is_idempotency_key(&id) && cres_ok {
+    if app::backend::is_hex_id(&id) && cres_ok {
         // Errors are logged by the service; the status page tells the rest.
         let _ = state.backend.complete_challenge(&id, &answer.cres).await;
     }
