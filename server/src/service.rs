@@ -394,30 +394,8 @@ impl PaymentService for Payments {
         accepted: EditionsShown,
         card: CheckedCard,
     ) -> Result<ChargeOutcome, ServiceError> {
-        if let Some(existing) = self.attempt(idempotency_key).await? {
-            return self.replay(existing, code, &card).await;
-        }
-        let request = self
-            .find_request(code)
-            .await?
-            .ok_or(ServiceError::UnknownCode)?;
-        if !request.status.is_payable() {
-            // A twin submit may have paid it since we looked for the key.
-            if let Some(existing) = self.attempt(idempotency_key).await? {
-                return self.replay(existing, code, &card).await;
-            }
-            tracing::info!(code = %code, status = request.status.as_str(), "payment refused: request not payable");
-            return Err(ServiceError::NotPayable(request.status));
-        }
-        // Paying accepts the editions the form named: if one changed since,
-        // nothing is charged until the citizen has seen the new one.
-        let in_force = self.editions_in_force().await?;
-        if accepted.privacy_policy != in_force.privacy_policy.edition
-            || accepted.user_agreement != in_force.user_agreement.edition
-        {
-            tracing::info!(code = %code, "payment held: a document edition changed since the form was shown");
-            return Err(ServiceError::EditionsChanged);
-        }
+        // The hot path reads nothing first: the insert itself checks the key,
+        // the request and the editions, and only a refusal is looked into.
         let id = uuid::Uuid::new_v4().simple().to_string();
         let begun = self
             .store
@@ -425,7 +403,6 @@ impl PaymentService for Payments {
                 id: &id,
                 idempotency_key,
                 code,
-                amount: request.amount,
                 brand: card.number.brand(),
                 first_six: card.number.first_six(),
                 last_four: card.number.last_four(),
@@ -435,14 +412,33 @@ impl PaymentService for Payments {
                 at: self.now(),
             })
             .await;
-        match begun {
-            Ok(()) => {}
+        let amount = match begun {
+            Ok(amount) => amount,
             Err(StoreError::DuplicateKey) => {
                 let existing = self
                     .attempt(idempotency_key)
                     .await?
                     .ok_or(ServiceError::Internal)?;
                 return self.replay(existing, code, &card).await;
+            }
+            Err(StoreError::NotPayable) => {
+                let request = self
+                    .find_request(code)
+                    .await?
+                    .ok_or(ServiceError::UnknownCode)?;
+                tracing::info!(code = %code, status = request.status.as_str(), "payment refused: request not payable");
+                return Err(if request.status.is_payable() {
+                    // It became payable again since the insert looked.
+                    ServiceError::InProgress
+                } else {
+                    ServiceError::NotPayable(request.status)
+                });
+            }
+            // Paying accepts the editions the form named: if one changed
+            // since, nothing is charged until the citizen has seen the new one.
+            Err(StoreError::EditionsChanged) => {
+                tracing::info!(code = %code, "payment held: a document edition changed since the form was shown");
+                return Err(ServiceError::EditionsChanged);
             }
             Err(StoreError::CodeBusy) => {
                 tracing::info!(code = %code, "payment refused: another payment holds the code");
@@ -454,14 +450,14 @@ impl PaymentService for Payments {
                 };
             }
             Err(error) => return Err(internal("begin payment")(error)),
-        }
+        };
 
         let return_url = format!("{}/payment/{id}/3ds", self.public_url);
         let answer = self
             .processor
             .authorise(Authorisation {
                 order_id: &id,
-                amount: request.amount,
+                amount,
                 card: &card,
                 return_url: &return_url,
             })

@@ -6,7 +6,10 @@
 //! A payment only ever moves by a guarded update (`... WHERE status = <from>`)
 //! checked against `domain::PaymentState`, and every move writes an event.
 
+mod batch;
+mod postgres;
 mod sql;
+mod sqlite;
 #[cfg(test)]
 mod tests;
 
@@ -17,7 +20,8 @@ use domain::{
 };
 use std::sync::Arc;
 
-pub use sql::{PostgresStore, SqliteStore, sqlite_options};
+pub use postgres::PostgresStore;
+pub use sqlite::{SqliteStore, sqlite_options};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -39,6 +43,19 @@ pub enum StoreError {
     /// Another payment for this code is in progress or has succeeded.
     #[error("another payment holds this payment code")]
     CodeBusy,
+    /// The payment request does not exist, is not awaiting payment or has
+    /// expired.
+    #[error("the payment request is not payable")]
+    NotPayable,
+    /// The editions the citizen accepted are no longer the ones in force.
+    #[error("a document edition changed since the form was shown")]
+    EditionsChanged,
+    /// The commit that held this write failed; nothing of the batch was written.
+    #[error("database error in a group commit: {0}")]
+    Batch(Arc<sqlx::Error>),
+    /// The group-commit worker is gone (the server is shutting down).
+    #[error("the database writer has stopped")]
+    WriterStopped,
     #[error("DATABASE_URL must start with sqlite: or postgres://")]
     UnsupportedUrl,
 }
@@ -65,12 +82,12 @@ pub struct PaymentRequest {
     pub expires_at: DateTime<Utc>,
 }
 
-/// A payment as first written, before the processor is called.
+/// A payment as first written, before the processor is called. Its amount
+/// is the one its payment request asks at that moment.
 pub struct NewPayment<'a> {
     pub id: &'a str,
     pub idempotency_key: &'a str,
     pub code: &'a PaymentCode,
-    pub amount: Money,
     pub brand: CardBrand,
     pub first_six: &'a str,
     pub last_four: &'a str,
@@ -171,10 +188,13 @@ pub trait PaymentStore: Send + Sync {
     ) -> Result<(), StoreError>;
     async fn count_requests(&self) -> Result<i64, StoreError>;
     /// Records a new payment and moves it to `authorising`, the lock held
-    /// while the processor is called, in one transaction. Fails with
-    /// [`StoreError::DuplicateKey`] when the key was used before and with
-    /// [`StoreError::CodeBusy`] when another payment holds the code.
-    async fn begin_payment(&self, payment: NewPayment<'_>) -> Result<(), StoreError>;
+    /// while the processor is called, in one atomic write that also checks
+    /// that the request is payable and that the accepted editions are in
+    /// force; answers the amount to charge. Fails, in this order of
+    /// precedence, with [`StoreError::DuplicateKey`] when the key was used
+    /// before, [`StoreError::NotPayable`], [`StoreError::EditionsChanged`],
+    /// and [`StoreError::CodeBusy`] when another payment holds the code.
+    async fn begin_payment(&self, payment: NewPayment<'_>) -> Result<Money, StoreError>;
     async fn payment(&self, id: &str) -> Result<Option<PaymentRecord>, StoreError>;
     async fn payment_by_key(&self, key: &str) -> Result<Option<PaymentRecord>, StoreError>;
     /// Moves the payment from `from` to `to` if the state machine allows it and

@@ -4,82 +4,92 @@
 //! uses runtime queries with `?` placeholders; [`numbered`] turns them into
 //! PostgreSQL's `$1, $2, ...`. A macro stamps the same method bodies out for
 //! each backend, and the storage tests run against both.
+//!
+//! The two writes of every payment (begin and move) are not run by their
+//! caller: they go through a group-commit queue ([`super::batch`]) as
+//! [`Write`]s, and each backend commits a batch of them its own way
+//! ([`super::sqlite`], [`super::postgres`]).
 
+use super::postgres::PostgresStore;
+use super::sqlite::SqliteStore;
 use super::*;
 use sqlx::Row;
-use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
 use std::borrow::Cow;
-use std::str::FromStr;
-use std::time::Duration;
+use tokio::sync::oneshot;
 
-/// SQLite allows one writer at a time, and a connection that finds the write
-/// lock taken sleeps and retries (up to 100 ms a nap). Sending every write
-/// transaction through one connection makes writers queue in order instead;
-/// reads use the other pool and, with WAL, never wait for the writer.
-pub struct SqliteStore {
-    pool: SqlitePool,
-    writer: SqlitePool,
+/// Where a batched write's answer goes once its commit is on disk.
+pub(super) type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+
+/// A payment write waiting in the group-commit queue with its reply channel.
+pub(super) enum Write {
+    /// Answers the amount to charge, or `None` when the payment was refused.
+    Begin(BeginPayment, Reply<Option<Money>>),
+    /// Answers whether the payment was still in `from` and moved.
+    Move(MovePayment, Reply<bool>),
 }
 
-pub struct PostgresStore {
-    pool: PgPool,
-    /// The same pool: PostgreSQL's writers wait for each other row by row.
-    writer: PgPool,
+/// A new payment, written `authorising` at once, for the amount its request
+/// asks, provided that the request is payable, the editions the citizen
+/// accepted are in force, the key is new and no live payment holds the code.
+pub(super) struct BeginPayment {
+    pub id: String,
+    pub idempotency_key: String,
+    pub code: String,
+    pub brand: &'static str,
+    pub first_six: String,
+    pub last_four: String,
+    pub cardholder: String,
+    pub privacy_policy_edition: i64,
+    pub user_agreement_edition: i64,
+    pub at: DateTime<Utc>,
 }
 
-/// The connection settings of the SQLite store: WAL with a full sync on every
-/// commit, so a committed payment survives a crash or a power cut.
-pub fn sqlite_options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
-    Ok(SqliteConnectOptions::from_str(url)?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10)))
-}
-
-impl SqliteStore {
-    /// Opens (creating if needed) the database file and applies the migrations.
-    pub async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
-        let options = sqlite_options(url)?;
-        if let Some(dir) = options.get_filename().parent()
-            && !dir.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(e.into()))?;
+impl From<&NewPayment<'_>> for BeginPayment {
+    fn from(payment: &NewPayment<'_>) -> Self {
+        BeginPayment {
+            id: payment.id.to_owned(),
+            idempotency_key: payment.idempotency_key.to_owned(),
+            code: payment.code.as_str().to_owned(),
+            brand: payment.brand.as_str(),
+            first_six: payment.first_six.to_owned(),
+            last_four: payment.last_four.to_owned(),
+            cardholder: payment.cardholder.to_owned(),
+            privacy_policy_edition: i64::from(payment.privacy_policy_edition),
+            user_agreement_edition: i64::from(payment.user_agreement_edition),
+            at: payment.at,
         }
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options.clone())
-            .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
-        Ok(SqliteStore { pool, writer })
     }
 }
 
-impl PostgresStore {
-    /// Connects to the server and applies the migrations (PostgreSQL's
-    /// advisory lock lets several servers start at once).
-    pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
-            .await?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PostgresStore {
-            writer: pool.clone(),
-            pool,
-        })
-    }
+/// A guarded move of a payment from `from` to `to` (already checked against
+/// the state machine), with its event; success also marks the request paid.
+pub(super) struct MovePayment {
+    pub id: String,
+    pub from: PaymentState,
+    pub to: PaymentState,
+    pub reason: String,
+    pub reference: Option<String>,
+    pub decline_reason: Option<String>,
+    pub challenge_url: Option<String>,
+    pub at: DateTime<Utc>,
 }
+
+/// The editions a payment's citizen accepted must be the ones in force at
+/// the moment it begins: the latest authoritative (Russian) edition that has
+/// taken effect, as `documents::editions_in_force` reads it for the form.
+/// Used in the insert itself, so the check and the lock are one step.
+macro_rules! edition_in_force {
+    ($document:literal, $at:literal) => {
+        concat!(
+            "(SELECT MAX(edition) FROM document_editions WHERE document = '",
+            $document,
+            "' AND language = 'ru' AND effective_from <= ",
+            $at,
+            ")"
+        )
+    };
+}
+pub(super) use edition_in_force;
 
 fn as_written(sql: &'static str) -> Cow<'static, str> {
     Cow::Borrowed(sql)
@@ -114,10 +124,6 @@ fn edition_number(stored: Option<i64>) -> Result<Option<u32>, StoreError> {
     stored
         .map(|n| u32::try_from(n).map_err(|_| StoreError::Corrupt("edition number")))
         .transpose()
-}
-
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
 macro_rules! payment_columns {
@@ -192,6 +198,46 @@ macro_rules! sql_store {
                 })
             }
 
+            /// Why the insert of `payment` was refused, found by reading what
+            /// it depended on; the first reason that holds is the answer.
+            async fn why_refused(&self, payment: &NewPayment<'_>) -> Result<Money, StoreError> {
+                if let Some(existing) = self.payment_by_key(payment.idempotency_key).await? {
+                    // A batch written again one by one after an error finds
+                    // its own first attempt if that was committed after all.
+                    return if existing.id == payment.id {
+                        Ok(existing.amount)
+                    } else {
+                        Err(StoreError::DuplicateKey)
+                    };
+                }
+                let payable = self.find_request(payment.code).await?.is_some_and(|request| {
+                    request.status == RequestStatus::AwaitingPayment
+                        && request.expires_at > payment.at
+                });
+                if !payable {
+                    return Err(StoreError::NotPayable);
+                }
+                let in_force: (Option<i64>, Option<i64>) = sqlx::query_as(&$sql(concat!(
+                    "SELECT ",
+                    edition_in_force!("privacy-policy", "?"),
+                    ", ",
+                    edition_in_force!("user-agreement", "?")
+                )))
+                .bind(payment.at)
+                .bind(payment.at)
+                .fetch_one(&self.pool)
+                .await?;
+                if in_force
+                    != (
+                        Some(i64::from(payment.privacy_policy_edition)),
+                        Some(i64::from(payment.user_agreement_edition)),
+                    )
+                {
+                    return Err(StoreError::EditionsChanged);
+                }
+                Err(StoreError::CodeBusy)
+            }
+
             async fn select_payments(
                 &self,
                 sql: &'static str,
@@ -260,17 +306,15 @@ macro_rules! sql_store {
                     .await?)
             }
 
-            async fn begin_payment(&self, payment: NewPayment<'_>) -> Result<(), StoreError> {
+            async fn begin_payment(&self, payment: NewPayment<'_>) -> Result<Money, StoreError> {
                 PaymentState::Created.transition_to(PaymentState::Authorising)?;
-                match self.insert_authorising(&payment).await {
-                    Err(StoreError::Database(error)) if is_unique_violation(&error) => {
-                        if self.payment_by_key(payment.idempotency_key).await?.is_some() {
-                            Err(StoreError::DuplicateKey)
-                        } else {
-                            Err(StoreError::CodeBusy)
-                        }
-                    }
-                    other => other,
+                let (reply, answer) = oneshot::channel();
+                self.writes
+                    .push(Write::Begin(BeginPayment::from(&payment), reply))
+                    .await?;
+                match answer.await.map_err(|_| StoreError::WriterStopped)?? {
+                    Some(amount) => Ok(amount),
+                    None => self.why_refused(&payment).await,
                 }
             }
 
@@ -307,7 +351,23 @@ macro_rules! sql_store {
                 at: DateTime<Utc>,
             ) -> Result<(), StoreError> {
                 from.transition_to(to)?;
-                self.move_payment(id, from, to, &change, at).await
+                let write = MovePayment {
+                    id: id.to_owned(),
+                    from,
+                    to,
+                    reason: change.reason.to_owned(),
+                    reference: change.reference.map(str::to_owned),
+                    decline_reason: change.decline_reason.map(str::to_owned),
+                    challenge_url: change.challenge_url.map(str::to_owned),
+                    at,
+                };
+                let (reply, answer) = oneshot::channel();
+                self.writes.push(Write::Move(write, reply)).await?;
+                if answer.await.map_err(|_| StoreError::WriterStopped)?? {
+                    Ok(())
+                } else {
+                    Err(StoreError::StateChanged { expected: from })
+                }
             }
 
             async fn mark_checked(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
@@ -520,215 +580,6 @@ macro_rules! sql_store {
             }
         }
     };
-}
-
-/// SQLite cannot change several tables in one statement: each write is a
-/// short transaction on the single writer connection.
-impl SqliteStore {
-    async fn record_event(
-        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-        id: &str,
-        from: Option<PaymentState>,
-        to: PaymentState,
-        reason: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(id)
-        .bind(from.map(PaymentState::as_str))
-        .bind(to.as_str())
-        .bind(reason)
-        .bind(at)
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
-    }
-
-    /// The guarded update every state change goes through.
-    async fn transition(
-        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-        id: &str,
-        from: PaymentState,
-        to: PaymentState,
-        change: &Change<'_>,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        from.transition_to(to)?;
-        let completed = if to.is_final() { 1_i64 } else { 0 };
-        let moved = sqlx::query(
-            "UPDATE payments
-             SET status = ?, updated_at = ?,
-                 decline_reason = COALESCE(?, decline_reason),
-                 processor_reference = COALESCE(?, processor_reference),
-                 challenge_url = COALESCE(?, challenge_url),
-                 completed_at = CASE WHEN ? = 1 THEN ? ELSE completed_at END
-             WHERE id = ? AND status = ?",
-        )
-        .bind(to.as_str())
-        .bind(at)
-        .bind(change.decline_reason)
-        .bind(change.reference)
-        .bind(change.challenge_url)
-        .bind(completed)
-        .bind(at)
-        .bind(id)
-        .bind(from.as_str())
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        if moved != 1 {
-            return Err(StoreError::StateChanged { expected: from });
-        }
-        Self::record_event(tx, id, Some(from), to, change.reason, at).await
-    }
-
-    /// A new payment and the events of its first two states (it is never
-    /// seen `created`: it is created and moved to `authorising` at once).
-    async fn insert_authorising(&self, payment: &NewPayment<'_>) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
-        sqlx::query(
-            "INSERT INTO payments
-               (id, idempotency_key, code, amount_tyiyn, currency, card_brand,
-                card_first6, card_last4, cardholder_name, status, created_at, updated_at,
-                privacy_policy_edition, user_agreement_edition)
-             VALUES (?, ?, ?, ?, 'KGS', ?, ?, ?, ?, 'authorising', ?, ?, ?, ?)",
-        )
-        .bind(payment.id)
-        .bind(payment.idempotency_key)
-        .bind(payment.code.as_str())
-        .bind(payment.amount.tyiyn())
-        .bind(payment.brand.as_str())
-        .bind(payment.first_six)
-        .bind(payment.last_four)
-        .bind(payment.cardholder)
-        .bind(payment.at)
-        .bind(payment.at)
-        .bind(i64::from(payment.privacy_policy_edition))
-        .bind(i64::from(payment.user_agreement_edition))
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
-             VALUES (?, NULL, 'created', 'form submitted', ?),
-                    (?, 'created', 'authorising', 'sending to the acquirer', ?)",
-        )
-        .bind(payment.id)
-        .bind(payment.at)
-        .bind(payment.id)
-        .bind(payment.at)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn move_payment(
-        &self,
-        id: &str,
-        from: PaymentState,
-        to: PaymentState,
-        change: &Change<'_>,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
-        Self::transition(&mut tx, id, from, to, change, at).await?;
-        if to == PaymentState::Succeeded {
-            sqlx::query(
-                "UPDATE payment_requests SET status = 'paid'
-                 WHERE code = (SELECT code FROM payments WHERE id = ?)
-                   AND status = 'awaiting_payment'",
-            )
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-}
-
-/// PostgreSQL changes several tables in one statement (data-modifying CTEs),
-/// which is one round trip and atomic without an explicit transaction.
-impl PostgresStore {
-    async fn insert_authorising(&self, payment: &NewPayment<'_>) -> Result<(), StoreError> {
-        sqlx::query(
-            "WITH p AS (
-               INSERT INTO payments
-                 (id, idempotency_key, code, amount_tyiyn, currency, card_brand,
-                  card_first6, card_last4, cardholder_name, status, created_at, updated_at,
-                  privacy_policy_edition, user_agreement_edition)
-               VALUES ($1, $2, $3, $4, 'KGS', $5, $6, $7, $8, 'authorising', $9, $9, $10, $11)
-               RETURNING id)
-             INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
-             SELECT p.id, e.from_state, e.to_state, e.reason, $9
-             FROM p CROSS JOIN (VALUES
-               (1, NULL::text, 'created', 'form submitted'),
-               (2, 'created', 'authorising', 'sending to the acquirer')
-             ) AS e (n, from_state, to_state, reason)
-             ORDER BY e.n",
-        )
-        .bind(payment.id)
-        .bind(payment.idempotency_key)
-        .bind(payment.code.as_str())
-        .bind(payment.amount.tyiyn())
-        .bind(payment.brand.as_str())
-        .bind(payment.first_six)
-        .bind(payment.last_four)
-        .bind(payment.cardholder)
-        .bind(payment.at)
-        .bind(i64::from(payment.privacy_policy_edition))
-        .bind(i64::from(payment.user_agreement_edition))
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
-    async fn move_payment(
-        &self,
-        id: &str,
-        from: PaymentState,
-        to: PaymentState,
-        change: &Change<'_>,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let moved: i64 = sqlx::query_scalar(
-            "WITH moved AS (
-               UPDATE payments
-               SET status = $1, updated_at = $2,
-                   decline_reason = COALESCE($3, decline_reason),
-                   processor_reference = COALESCE($4, processor_reference),
-                   challenge_url = COALESCE($5, challenge_url),
-                   completed_at = CASE WHEN $6 THEN $2 ELSE completed_at END
-               WHERE id = $7 AND status = $8
-               RETURNING id, code),
-             event AS (
-               INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
-               SELECT id, $8, $1, $9, $2 FROM moved),
-             paid AS (
-               UPDATE payment_requests SET status = 'paid'
-               WHERE $1 = 'succeeded' AND status = 'awaiting_payment'
-                 AND code IN (SELECT code FROM moved))
-             SELECT COUNT(*) FROM moved",
-        )
-        .bind(to.as_str())
-        .bind(at)
-        .bind(change.decline_reason)
-        .bind(change.reference)
-        .bind(change.challenge_url)
-        .bind(to.is_final())
-        .bind(id)
-        .bind(from.as_str())
-        .bind(change.reason)
-        .fetch_one(&self.writer)
-        .await?;
-        if moved != 1 {
-            return Err(StoreError::StateChanged { expected: from });
-        }
-        Ok(())
-    }
 }
 
 sql_store!(

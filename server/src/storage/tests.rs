@@ -18,6 +18,9 @@ async fn fixture(postgres: bool) -> Fixture {
         testing::sqlite_url(dir.path())
     };
     let store = connect(&url).await.unwrap();
+    crate::documents::seed(store.as_ref(), Utc::now())
+        .await
+        .unwrap();
     let code = PaymentCode::parse("11202600000001").unwrap();
     let request = PaymentRequest {
         code: code.clone(),
@@ -40,7 +43,6 @@ fn new_payment<'a>(code: &'a PaymentCode, id: &'a str, key: &'a str) -> NewPayme
         id,
         idempotency_key: key,
         code,
-        amount: Money::from_tyiyn(220_000).unwrap(),
         brand: CardBrand::Visa,
         first_six: "411111",
         last_four: "1111",
@@ -178,7 +180,161 @@ async fn a_key_is_used_once_and_a_code_is_held_by_one_live_payment(postgres: boo
         .begin_payment(new_payment(&f.code, "p7", "k7"))
         .await
         .unwrap_err();
-    assert!(matches!(after_success, StoreError::CodeBusy));
+    // The request is paid: that is the reason, before the held code.
+    assert!(
+        matches!(after_success, StoreError::NotPayable),
+        "{after_success:?}"
+    );
+}
+
+async fn a_payment_begins_only_for_a_payable_request_under_the_editions_in_force(postgres: bool) {
+    let f = fixture(postgres).await;
+    let amount = f
+        .store
+        .begin_payment(new_payment(&f.code, "q1", "kq1"))
+        .await
+        .unwrap();
+    assert_eq!(amount.tyiyn(), 220_000, "the request's amount");
+
+    let unknown = PaymentCode::parse("11202600000999").unwrap();
+    let refused = f
+        .store
+        .begin_payment(new_payment(&unknown, "q2", "kq2"))
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, StoreError::NotPayable), "{refused:?}");
+
+    let expired = PaymentCode::parse("11202600000002").unwrap();
+    let request = PaymentRequest {
+        code: expired.clone(),
+        service: ServiceKind::Passport,
+        applicant_name: "Асанов Бакыт".into(),
+        amount: Money::from_tyiyn(100).unwrap(),
+        status: RequestStatus::AwaitingPayment,
+        expires_at: Utc::now() - chrono::Duration::seconds(1),
+    };
+    f.store.insert_request(&request, Utc::now()).await.unwrap();
+    let refused = f
+        .store
+        .begin_payment(new_payment(&expired, "q3", "kq3"))
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, StoreError::NotPayable), "{refused:?}");
+
+    // Edition 2 of the privacy policy takes effect in an hour: until then,
+    // accepting it is refused and edition 1 is accepted; after, the reverse.
+    let free = PaymentCode::parse("11202600000003").unwrap();
+    f.store
+        .insert_request(
+            &PaymentRequest {
+                code: free.clone(),
+                expires_at: Utc::now() + chrono::Duration::days(2),
+                ..request
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let in_an_hour = Utc::now() + chrono::Duration::hours(1);
+    f.store
+        .insert_edition(&EditionRecord {
+            document: "privacy-policy".into(),
+            edition: 2,
+            language: "ru".into(),
+            effective_from: in_an_hour,
+            source: "# Политика\n\nРедакция 2.".into(),
+            published_by: "test".into(),
+            published_at: Utc::now(),
+        })
+        .await
+        .unwrap();
+    let mut too_early = new_payment(&free, "q4", "kq4");
+    too_early.privacy_policy_edition = 2;
+    let refused = f.store.begin_payment(too_early).await.unwrap_err();
+    assert!(
+        matches!(refused, StoreError::EditionsChanged),
+        "{refused:?}"
+    );
+    let mut outdated = new_payment(&free, "q5", "kq5");
+    outdated.at = in_an_hour + chrono::Duration::seconds(1);
+    let refused = f.store.begin_payment(outdated).await.unwrap_err();
+    assert!(
+        matches!(refused, StoreError::EditionsChanged),
+        "{refused:?}"
+    );
+    let mut current = new_payment(&free, "q6", "kq6");
+    current.privacy_policy_edition = 2;
+    current.at = in_an_hour + chrono::Duration::seconds(1);
+    assert_eq!(f.store.begin_payment(current).await.unwrap().tyiyn(), 100);
+    for refused in ["q2", "q3", "q4", "q5"] {
+        assert!(
+            f.store.payment(refused).await.unwrap().is_none(),
+            "{refused}"
+        );
+    }
+}
+
+/// Many payments begun and moved at once share commits, and each one is
+/// answered for itself: its own amount, its own refusal, its own move.
+async fn concurrent_writes_are_answered_each_for_itself(postgres: bool) {
+    let f = fixture(postgres).await;
+    let codes: Vec<PaymentCode> = (0..40)
+        .map(|n| PaymentCode::parse(&format!("112026{:08}", 100 + n)).unwrap())
+        .collect();
+    for (n, code) in codes.iter().enumerate() {
+        let request = PaymentRequest {
+            code: code.clone(),
+            service: ServiceKind::Passport,
+            applicant_name: "Асанов Бакыт".into(),
+            amount: Money::from_tyiyn(1_000 + n as i64).unwrap(),
+            status: RequestStatus::AwaitingPayment,
+            expires_at: Utc::now() + chrono::Duration::days(1),
+        };
+        f.store.insert_request(&request, Utc::now()).await.unwrap();
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (n, code) in codes.iter().enumerate() {
+        // Two attempts per code with different keys: one begins, one is refused.
+        for attempt in 0..2 {
+            let store = f.store.clone();
+            let code = code.clone();
+            tasks.spawn(async move {
+                let id = format!("c{n}a{attempt}");
+                let key = format!("k{n}a{attempt}");
+                let begun = store.begin_payment(new_payment(&code, &id, &key)).await;
+                let moved = match begun {
+                    Ok(_) => Some(
+                        store
+                            .advance(&id, Authorising, Succeeded, reason("ok"), Utc::now())
+                            .await,
+                    ),
+                    Err(_) => None,
+                };
+                (n, begun, moved)
+            });
+        }
+    }
+    let mut begun_per_code = vec![0; codes.len()];
+    for (n, begun, moved) in tasks.join_all().await {
+        match begun {
+            Ok(amount) => {
+                assert_eq!(amount.tyiyn(), 1_000 + n as i64);
+                assert!(matches!(moved, Some(Ok(()))), "{moved:?}");
+                begun_per_code[n] += 1;
+            }
+            Err(StoreError::CodeBusy | StoreError::NotPayable) => {}
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(begun_per_code.iter().all(|&n| n == 1), "{begun_per_code:?}");
+    assert_eq!(
+        f.store.payments_in_state(Succeeded).await.unwrap().len(),
+        40
+    );
+    for code in &codes {
+        let request = f.store.find_request(code).await.unwrap().unwrap();
+        assert_eq!(request.status, RequestStatus::Paid);
+    }
 }
 
 async fn unsettled_and_abandoned_payments_are_found(postgres: bool) {
@@ -289,4 +445,6 @@ on_both!(
     a_key_is_used_once_and_a_code_is_held_by_one_live_payment,
     unsettled_and_abandoned_payments_are_found,
     concurrent_transitions_let_exactly_one_win,
+    a_payment_begins_only_for_a_payable_request_under_the_editions_in_force,
+    concurrent_writes_are_answered_each_for_itself,
 );
