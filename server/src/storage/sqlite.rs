@@ -5,10 +5,9 @@ use super::batch::WriteQueue;
 use super::sql::{BeginPayment, MovePayment, Reply, Write, edition_in_force};
 use super::*;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Connection, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -121,10 +120,12 @@ async fn commit(writer: SqlitePool, batch: Vec<Write>) {
     for write in batch {
         answers.push(match write {
             Write::Begin(payment, reply) => {
-                Answer::Begun(reply, in_savepoint_begin(&mut tx, &payment).await)
+                let result = insert_authorising(&mut tx, &payment).await;
+                Answer::Begun(reply, undo_if_failed(&mut tx, result).await)
             }
             Write::Move(change, reply) => {
-                Answer::Moved(reply, in_savepoint_move(&mut tx, &change).await)
+                let result = move_payment(&mut tx, &change).await;
+                Answer::Moved(reply, undo_if_failed(&mut tx, result).await)
             }
         });
     }
@@ -138,39 +139,26 @@ async fn commit(writer: SqlitePool, batch: Vec<Write>) {
     }
 }
 
-async fn in_savepoint_begin(
-    tx: &mut Transaction<'static, Sqlite>,
-    payment: &BeginPayment,
-) -> Result<Option<Money>, StoreError> {
-    let mut savepoint = Connection::begin(&mut **tx).await?;
-    let result = insert_authorising(&mut savepoint, payment).await;
-    settle_savepoint(savepoint, result).await
-}
+// Each write is one string of statements sent in one call (sqlx runs them
+// in order, binding each `$n` where it appears): a call to the database
+// thread costs more than the statements, so a write makes one. The string
+// opens the savepoint `payment_write` and releases it at the end; a failure
+// stops it midway, still inside the savepoint, which `undo_if_failed` rolls
+// back.
 
-async fn in_savepoint_move(
+/// Rolls the savepoint of a failed write back, so the rest of the batch
+/// commits without it.
+async fn undo_if_failed<T>(
     tx: &mut Transaction<'static, Sqlite>,
-    change: &MovePayment,
-) -> Result<bool, StoreError> {
-    let mut savepoint = Connection::begin(&mut **tx).await?;
-    let result = move_payment(&mut savepoint, change).await;
-    settle_savepoint(savepoint, result).await
-}
-
-/// Keeps a write that succeeded, undoes one that failed.
-async fn settle_savepoint<T>(
-    savepoint: Transaction<'_, Sqlite>,
     result: Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    match result {
-        Ok(value) => {
-            savepoint.commit().await?;
-            Ok(value)
-        }
-        Err(error) => {
-            savepoint.rollback().await?;
-            Err(error)
+    if result.is_err() {
+        let undo = sqlx::query("ROLLBACK TO payment_write; RELEASE payment_write");
+        if let Err(error) = undo.execute(&mut **tx).await {
+            tracing::error!(%error, "could not undo a failed write");
         }
     }
+    result
 }
 
 /// The new payment and the events of its first two states (it is never seen
@@ -178,11 +166,12 @@ async fn settle_savepoint<T>(
 /// written, and `None` answered, when any condition of [`BeginPayment`]
 /// fails; the caller reads why.
 async fn insert_authorising(
-    connection: &mut SqliteConnection,
+    tx: &mut Transaction<'static, Sqlite>,
     payment: &BeginPayment,
 ) -> Result<Option<Money>, StoreError> {
-    let amount: Option<i64> = sqlx::query_scalar(concat!(
-        "INSERT INTO payments
+    let amounts: Vec<i64> = sqlx::query_scalar(concat!(
+        "SAVEPOINT payment_write;
+         INSERT INTO payments
            (id, idempotency_key, code, amount_tyiyn, currency, card_brand,
             card_first6, card_last4, cardholder_name, status, created_at, updated_at,
             privacy_policy_edition, user_agreement_edition)
@@ -195,7 +184,13 @@ async fn insert_authorising(
         " AND $10 = ",
         edition_in_force!("user-agreement", "$8"),
         " ON CONFLICT DO NOTHING
-         RETURNING amount_tyiyn"
+         RETURNING amount_tyiyn;
+         INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
+         SELECT $1, NULL, 'created', 'form submitted', $8 WHERE changes() = 1
+         UNION ALL
+         SELECT $1, 'created', 'authorising', 'sending to the acquirer', $8
+         WHERE changes() = 1;
+         RELEASE payment_write"
     ))
     .bind(&payment.id)
     .bind(&payment.idempotency_key)
@@ -207,39 +202,37 @@ async fn insert_authorising(
     .bind(payment.at)
     .bind(payment.privacy_policy_edition)
     .bind(payment.user_agreement_edition)
-    .fetch_optional(&mut *connection)
+    // fetch_all, not fetch_optional: every statement of the string must run.
+    .fetch_all(&mut **tx)
     .await?;
-    let Some(amount) = amount else {
-        return Ok(None);
-    };
-    sqlx::query(
-        "INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
-         VALUES ($1, NULL, 'created', 'form submitted', $2),
-                ($1, 'created', 'authorising', 'sending to the acquirer', $2)",
-    )
-    .bind(&payment.id)
-    .bind(payment.at)
-    .execute(&mut *connection)
-    .await?;
-    Money::from_tyiyn(amount)
-        .map(Some)
-        .map_err(|_| StoreError::Corrupt("amount"))
+    amounts
+        .first()
+        .map(|&amount| Money::from_tyiyn(amount).map_err(|_| StoreError::Corrupt("amount")))
+        .transpose()
 }
 
 /// The guarded update every state change goes through, its event, and the
 /// request marked paid when the payment succeeded.
 async fn move_payment(
-    connection: &mut SqliteConnection,
+    tx: &mut Transaction<'static, Sqlite>,
     change: &MovePayment,
 ) -> Result<bool, StoreError> {
-    let moved = sqlx::query(
-        "UPDATE payments
+    let moved: Vec<String> = sqlx::query_scalar(
+        "SAVEPOINT payment_write;
+         UPDATE payments
          SET status = $1, updated_at = $2,
              decline_reason = COALESCE($3, decline_reason),
              processor_reference = COALESCE($4, processor_reference),
              challenge_url = COALESCE($5, challenge_url),
              completed_at = CASE WHEN $6 THEN $2 ELSE completed_at END
-         WHERE id = $7 AND status = $8",
+         WHERE id = $7 AND status = $8
+         RETURNING id;
+         INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
+         SELECT $7, $8, $1, $9, $2 WHERE changes() = 1;
+         UPDATE payment_requests SET status = 'paid'
+         WHERE $1 = 'succeeded' AND status = 'awaiting_payment'
+           AND code = (SELECT code FROM payments WHERE id = $7 AND status = 'succeeded');
+         RELEASE payment_write",
     )
     .bind(change.to.as_str())
     .bind(change.at)
@@ -249,32 +242,8 @@ async fn move_payment(
     .bind(change.to.is_final())
     .bind(&change.id)
     .bind(change.from.as_str())
-    .execute(&mut *connection)
-    .await?
-    .rows_affected();
-    if moved != 1 {
-        return Ok(false);
-    }
-    sqlx::query(
-        "INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(&change.id)
-    .bind(change.from.as_str())
-    .bind(change.to.as_str())
     .bind(&change.reason)
-    .bind(change.at)
-    .execute(&mut *connection)
+    .fetch_all(&mut **tx)
     .await?;
-    if change.to == PaymentState::Succeeded {
-        sqlx::query(
-            "UPDATE payment_requests SET status = 'paid'
-             WHERE code = (SELECT code FROM payments WHERE id = $1)
-               AND status = 'awaiting_payment'",
-        )
-        .bind(&change.id)
-        .execute(&mut *connection)
-        .await?;
-    }
-    Ok(true)
+    Ok(!moved.is_empty())
 }

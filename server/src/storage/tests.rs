@@ -422,6 +422,46 @@ async fn concurrent_transitions_let_exactly_one_win(postgres: bool) {
     assert_eq!(states(f.store.as_ref(), "p10").await.len(), 3);
 }
 
+/// A write that fails inside a shared commit is undone alone: the others
+/// of its batch are written, and it leaves no trace.
+async fn a_failing_write_spoils_only_itself(postgres: bool) {
+    let f = fixture(postgres).await;
+    let other = PaymentCode::parse("11202600000004").unwrap();
+    let request = PaymentRequest {
+        code: other.clone(),
+        service: ServiceKind::Passport,
+        applicant_name: "Асанов Бакыт".into(),
+        amount: Money::from_tyiyn(500).unwrap(),
+        status: RequestStatus::AwaitingPayment,
+        expires_at: Utc::now() + chrono::Duration::days(1),
+    };
+    f.store.insert_request(&request, Utc::now()).await.unwrap();
+    let good = {
+        let store = f.store.clone();
+        let code = f.code.clone();
+        tokio::spawn(async move { store.begin_payment(new_payment(&code, "g1", "kg1")).await })
+    };
+    let bad = {
+        let store = f.store.clone();
+        tokio::spawn(async move {
+            // Five digits break the table's check on the first six.
+            let mut payment = new_payment(&other, "b1", "kb1");
+            payment.first_six = "41111";
+            store.begin_payment(payment).await
+        })
+    };
+    let (good, bad) = (good.await.unwrap(), bad.await.unwrap());
+    assert_eq!(good.unwrap().tyiyn(), 220_000);
+    assert!(bad.is_err(), "{bad:?}");
+    assert_eq!(
+        f.store.payment("g1").await.unwrap().unwrap().state,
+        Authorising
+    );
+    assert!(f.store.payment("b1").await.unwrap().is_none());
+    assert!(f.store.events("b1").await.unwrap().is_empty());
+    assert_eq!(states(f.store.as_ref(), "g1").await.len(), 2);
+}
+
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -447,4 +487,5 @@ on_both!(
     concurrent_transitions_let_exactly_one_win,
     a_payment_begins_only_for_a_payable_request_under_the_editions_in_force,
     concurrent_writes_are_answered_each_for_itself,
+    a_failing_write_spoils_only_itself,
 );
