@@ -4,8 +4,8 @@
 use super::batch::WriteQueue;
 use super::sql::{BeginPayment, MovePayment, Reply, Write, edition_in_force};
 use super::*;
-use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Executor, Row};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -32,10 +32,33 @@ impl PostgresStore {
             .connect(url)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        let writes = {
-            let pool = pool.clone();
-            WriteQueue::start(WORKERS, MAX_BATCH, move |batch| commit(pool.clone(), batch))
-        };
+        // The batch statement is prepared once per connection and its plan
+        // kept. Its joins are lookups of a batch's rows by key, so these
+        // connections may only plan index lookups: left to itself, the
+        // planner makes its plan while `payments` is tiny on a new database
+        // and picks a hash join over a scan of the table, which the kept
+        // plan then repeats for every batch however large the table grows.
+        let batches = PgPoolOptions::new()
+            .max_connections(WORKERS as u32)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(|connection, _| {
+                Box::pin(async move {
+                    connection
+                        .execute(
+                            "SET plan_cache_mode = force_generic_plan;
+                             SET enable_seqscan = off;
+                             SET enable_hashjoin = off;
+                             SET enable_mergejoin = off",
+                        )
+                        .await
+                        .map(drop)
+                })
+            })
+            .connect(url)
+            .await?;
+        let writes = WriteQueue::start(WORKERS, MAX_BATCH, move |batch| {
+            commit(batches.clone(), batch)
+        });
         Ok(PostgresStore {
             writer: pool.clone(),
             pool,
@@ -44,106 +67,128 @@ impl PostgresStore {
     }
 }
 
-/// Writes a batch: all its new payments in one statement and all its moves
-/// in another, side by side. Each statement is atomic and commits on its
-/// own; a writer hears back only after the commit holding its write.
+/// The writes of one batch, by kind, each with its reply channel.
+#[derive(Default)]
+struct Round {
+    begins: Vec<(BeginPayment, Reply<Option<Money>>)>,
+    moves: Vec<(MovePayment, Reply<bool>)>,
+}
+
+impl Round {
+    fn len(&self) -> usize {
+        self.begins.len() + self.moves.len()
+    }
+
+    /// Answers everyone from what the statement wrote.
+    fn answer(self, written: &Written) {
+        for (payment, reply) in self.begins {
+            let _ = reply.send(Ok(written.begun.get(&payment.id).copied()));
+        }
+        for (change, reply) in self.moves {
+            let _ = reply.send(Ok(written.moved.contains(&change.id)));
+        }
+    }
+}
+
+/// What one batch statement wrote: the amounts of the payments it began and
+/// the ids of the payments it moved.
+#[derive(Default)]
+struct Written {
+    begun: HashMap<String, Money>,
+    moved: HashSet<String>,
+}
+
+/// Writes a batch in one statement (new payments and moves together), which
+/// is atomic and commits on its own; a writer hears back only after it.
 async fn commit(pool: PgPool, batch: Vec<Write>) {
-    let mut begins = Vec::new();
+    let mut first = Round::default();
     let mut moves = Vec::new();
     for write in batch {
         match write {
-            Write::Begin(payment, reply) => begins.push((payment, reply)),
+            Write::Begin(payment, reply) => first.begins.push((payment, reply)),
             Write::Move(change, reply) => moves.push((change, reply)),
         }
     }
-    tokio::join!(begin_all(&pool, begins), move_all(&pool, moves));
-}
-
-async fn begin_all(pool: &PgPool, begins: Vec<(BeginPayment, Reply<Option<Money>>)>) {
-    if begins.is_empty() {
-        return;
-    }
-    let payments: Vec<&BeginPayment> = begins.iter().map(|(payment, _)| payment).collect();
-    match insert_authorising(pool, &payments).await {
-        Ok(begun) => {
-            for (payment, reply) in begins {
-                let _ = reply.send(Ok(begun.get(&payment.id).copied()));
-            }
-        }
-        // A deadlock with another server's batch, say: the statement left
-        // nothing behind, so each write is tried again on its own.
-        Err(error) if begins.len() > 1 => {
-            tracing::warn!(%error, writes = begins.len(), "a batch of new payments failed; writing them one by one");
-            for (payment, reply) in begins {
-                let result = insert_authorising(pool, &[&payment])
-                    .await
-                    .map(|begun| begun.get(&payment.id).copied())
-                    .map_err(StoreError::from);
-                let _ = reply.send(result);
-            }
-        }
-        Err(error) => {
-            if let Some((_, reply)) = begins.into_iter().next() {
-                let _ = reply.send(Err(StoreError::Database(error)));
-            }
-        }
-    }
-}
-
-async fn move_all(pool: &PgPool, moves: Vec<(MovePayment, Reply<bool>)>) {
-    // One statement moves a payment once: a second move of the same payment
+    // A statement moves a payment once: a second move of the same payment
     // (a notification racing the answer) goes in the next round and finds
     // the first one's result.
-    let mut pending = moves;
-    while !pending.is_empty() {
+    let mut round = first;
+    loop {
         let mut ids = HashSet::new();
-        let (round, later): (Vec<_>, Vec<_>) = pending
+        let (now, later): (Vec<_>, Vec<_>) = moves
             .into_iter()
             .partition(|(change, _)| ids.insert(change.id.clone()));
-        pending = later;
-        let changes: Vec<&MovePayment> = round.iter().map(|(change, _)| change).collect();
-        match move_payments(pool, &changes).await {
-            Ok(moved) => {
-                for (change, reply) in round {
-                    let _ = reply.send(Ok(moved.contains(&change.id)));
-                }
-            }
-            Err(error) if round.len() > 1 => {
-                tracing::warn!(%error, writes = round.len(), "a batch of payment moves failed; writing them one by one");
-                for (change, reply) in round {
-                    let result = move_payments(pool, &[&change])
-                        .await
-                        .map(|moved| moved.contains(&change.id))
-                        .map_err(StoreError::from);
-                    let _ = reply.send(result);
-                }
-            }
-            Err(error) => {
-                if let Some((_, reply)) = round.into_iter().next() {
-                    let _ = reply.send(Err(StoreError::Database(error)));
-                }
-            }
+        round.moves = now;
+        write_round(&pool, round).await;
+        if later.is_empty() {
+            break;
         }
+        moves = later;
+        round = Round::default();
     }
 }
 
-// Both batch statements are sent unprepared (`persistent(false)`), so that
-// PostgreSQL plans each batch for its own size and the tables as they are.
-// A prepared statement keeps the plan made when it was first used: on a new
-// database that is a hash join over a then-tiny `payments`, which becomes a
-// scan of the whole table per batch as it grows. Planning costs a fraction
-// of a millisecond, once per batch.
+async fn write_round(pool: &PgPool, round: Round) {
+    if round.len() == 0 {
+        return;
+    }
+    let begins: Vec<&BeginPayment> = round.begins.iter().map(|(payment, _)| payment).collect();
+    let moves: Vec<&MovePayment> = round.moves.iter().map(|(change, _)| change).collect();
+    let error = match write_batch(pool, &begins, &moves).await {
+        Ok(written) => return round.answer(&written),
+        Err(error) => error,
+    };
+    if round.len() == 1 {
+        let error = StoreError::Database(error);
+        match (
+            round.begins.into_iter().next(),
+            round.moves.into_iter().next(),
+        ) {
+            (Some((_, reply)), _) => drop(reply.send(Err(error))),
+            (None, Some((_, reply))) => drop(reply.send(Err(error))),
+            (None, None) => {}
+        }
+        return;
+    }
+    // A deadlock with another server's batch, say: the statement left
+    // nothing behind, so each write is tried again on its own.
+    tracing::warn!(%error, writes = round.len(), "a batch of payment writes failed; writing them one by one");
+    for (payment, reply) in round.begins {
+        let result = write_batch(pool, &[&payment], &[])
+            .await
+            .map(|written| written.begun.get(&payment.id).copied())
+            .map_err(StoreError::from);
+        let _ = reply.send(result);
+    }
+    for (change, reply) in round.moves {
+        let result = write_batch(pool, &[], &[&change])
+            .await
+            .map(|written| written.moved.contains(&change.id))
+            .map_err(StoreError::from);
+        let _ = reply.send(result);
+    }
+}
 
-/// Inserts the payments that may begin, `authorising`, with the events of
-/// their first two states (created, then authorising), and answers the
-/// amount of each one written, by id. Payments refused by a condition of
-/// [`BeginPayment`] or a unique index are left out and written nowhere.
-async fn insert_authorising(
+/// One statement for a whole batch:
+/// - inserts the payments that may begin, `authorising`, with the events of
+///   their first two states (created, then authorising); payments refused
+///   by a condition of [`BeginPayment`] or a unique index are left out and
+///   written nowhere;
+/// - applies the guarded moves (each payment at most once) with their
+///   events, and marks the requests of succeeded payments paid.
+///
+/// A move never concerns a payment begun in the same batch: it is queued
+/// only after its payment's begin was answered.
+async fn write_batch(
     pool: &PgPool,
     payments: &[&BeginPayment],
-) -> Result<HashMap<String, Money>, sqlx::Error> {
-    let column = |f: fn(&BeginPayment) -> &str| -> Vec<&str> {
+    changes: &[&MovePayment],
+) -> Result<Written, sqlx::Error> {
+    let begin = |f: fn(&BeginPayment) -> &str| -> Vec<&str> {
         payments.iter().map(|payment| f(payment)).collect()
+    };
+    let change = |f: fn(&MovePayment) -> Option<&str>| -> Vec<Option<&str>> {
+        changes.iter().map(|change| f(change)).collect()
     };
     let rows = sqlx::query(concat!(
         "WITH input AS (
@@ -152,7 +197,7 @@ async fn insert_authorising(
                                 $10::timestamptz[])
              AS i (id, idempotency_key, code, card_brand, card_first6, card_last4,
                    cardholder_name, privacy_policy_edition, user_agreement_edition, at)),
-         p AS (
+         begun AS (
            INSERT INTO payments
              (id, idempotency_key, code, amount_tyiyn, currency, card_brand,
               card_first6, card_last4, cardholder_name, status, created_at, updated_at,
@@ -171,23 +216,48 @@ async fn insert_authorising(
         " ORDER BY r.code
            ON CONFLICT DO NOTHING
            RETURNING id, amount_tyiyn, created_at),
-         events AS (
+         begun_events AS (
            INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
-           SELECT p.id, e.from_state, e.to_state, e.reason, p.created_at
-           FROM p CROSS JOIN (VALUES
+           SELECT begun.id, e.from_state, e.to_state, e.reason, begun.created_at
+           FROM begun CROSS JOIN (VALUES
              (1, NULL::text, 'created', 'form submitted'),
              (2, 'created', 'authorising', 'sending to the acquirer')
            ) AS e (n, from_state, to_state, reason)
-           ORDER BY p.id, e.n)
-         SELECT id, amount_tyiyn FROM p"
+           ORDER BY begun.id, e.n),
+         c AS (
+           SELECT * FROM unnest($11::text[], $12::text[], $13::text[], $14::text[],
+                                $15::text[], $16::text[], $17::text[], $18::boolean[],
+                                $19::timestamptz[])
+             AS c (id, from_state, to_state, reason, decline_reason, processor_reference,
+                   challenge_url, final, at)),
+         moved AS (
+           UPDATE payments p
+           SET status = c.to_state, updated_at = c.at,
+               decline_reason = COALESCE(c.decline_reason, p.decline_reason),
+               processor_reference = COALESCE(c.processor_reference, p.processor_reference),
+               challenge_url = COALESCE(c.challenge_url, p.challenge_url),
+               completed_at = CASE WHEN c.final THEN c.at ELSE p.completed_at END
+           FROM c
+           WHERE p.id = c.id AND p.status = c.from_state
+           RETURNING p.id, p.code, c.from_state, c.to_state, c.reason, c.at),
+         moved_events AS (
+           INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
+           SELECT id, from_state, to_state, reason, at FROM moved ORDER BY id),
+         paid AS (
+           UPDATE payment_requests SET status = 'paid'
+           WHERE status = 'awaiting_payment'
+             AND code IN (SELECT code FROM moved WHERE to_state = 'succeeded'))
+         SELECT id, amount_tyiyn FROM begun
+         UNION ALL
+         SELECT id, NULL FROM moved"
     ))
-    .bind(column(|p| &p.id))
-    .bind(column(|p| &p.idempotency_key))
-    .bind(column(|p| &p.code))
-    .bind(column(|p| p.brand))
-    .bind(column(|p| &p.first_six))
-    .bind(column(|p| &p.last_four))
-    .bind(column(|p| &p.cardholder))
+    .bind(begin(|p| &p.id))
+    .bind(begin(|p| &p.idempotency_key))
+    .bind(begin(|p| &p.code))
+    .bind(begin(|p| p.brand))
+    .bind(begin(|p| &p.first_six))
+    .bind(begin(|p| &p.last_four))
+    .bind(begin(|p| &p.cardholder))
     .bind(
         payments
             .iter()
@@ -201,64 +271,30 @@ async fn insert_authorising(
             .collect::<Vec<_>>(),
     )
     .bind(payments.iter().map(|p| p.at).collect::<Vec<_>>())
-    .persistent(false)
-    .fetch_all(pool)
-    .await?;
-    let mut begun = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let amount = Money::from_tyiyn(row.try_get("amount_tyiyn")?)
-            .map_err(|_| sqlx::Error::Decode("stored amount is not valid".into()))?;
-        begun.insert(row.try_get("id")?, amount);
-    }
-    Ok(begun)
-}
-
-/// Applies guarded moves (each payment at most once per call) with their
-/// events, marks the requests of succeeded payments paid, and answers the
-/// ids of the payments that were still in their `from` state and moved.
-async fn move_payments(
-    pool: &PgPool,
-    changes: &[&MovePayment],
-) -> Result<HashSet<String>, sqlx::Error> {
-    let text = |f: fn(&MovePayment) -> Option<&str>| -> Vec<Option<&str>> {
-        changes.iter().map(|change| f(change)).collect()
-    };
-    let rows = sqlx::query(
-        "WITH c AS (
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                                $6::text[], $7::text[], $8::boolean[], $9::timestamptz[])
-             AS c (id, from_state, to_state, reason, decline_reason, processor_reference,
-                   challenge_url, final, at)),
-         moved AS (
-           UPDATE payments p
-           SET status = c.to_state, updated_at = c.at,
-               decline_reason = COALESCE(c.decline_reason, p.decline_reason),
-               processor_reference = COALESCE(c.processor_reference, p.processor_reference),
-               challenge_url = COALESCE(c.challenge_url, p.challenge_url),
-               completed_at = CASE WHEN c.final THEN c.at ELSE p.completed_at END
-           FROM c
-           WHERE p.id = c.id AND p.status = c.from_state
-           RETURNING p.id, p.code, c.from_state, c.to_state, c.reason, c.at),
-         events AS (
-           INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
-           SELECT id, from_state, to_state, reason, at FROM moved ORDER BY id),
-         paid AS (
-           UPDATE payment_requests SET status = 'paid'
-           WHERE status = 'awaiting_payment'
-             AND code IN (SELECT code FROM moved WHERE to_state = 'succeeded'))
-         SELECT id FROM moved",
-    )
-    .bind(text(|c| Some(&c.id)))
-    .bind(text(|c| Some(c.from.as_str())))
-    .bind(text(|c| Some(c.to.as_str())))
-    .bind(text(|c| Some(&c.reason)))
-    .bind(text(|c| c.decline_reason.as_deref()))
-    .bind(text(|c| c.reference.as_deref()))
-    .bind(text(|c| c.challenge_url.as_deref()))
+    .bind(change(|c| Some(&c.id)))
+    .bind(change(|c| Some(c.from.as_str())))
+    .bind(change(|c| Some(c.to.as_str())))
+    .bind(change(|c| Some(&c.reason)))
+    .bind(change(|c| c.decline_reason.as_deref()))
+    .bind(change(|c| c.reference.as_deref()))
+    .bind(change(|c| c.challenge_url.as_deref()))
     .bind(changes.iter().map(|c| c.to.is_final()).collect::<Vec<_>>())
     .bind(changes.iter().map(|c| c.at).collect::<Vec<_>>())
-    .persistent(false)
     .fetch_all(pool)
     .await?;
-    rows.iter().map(|row| row.try_get("id")).collect()
+    let mut written = Written::default();
+    for row in rows {
+        let id: String = row.try_get("id")?;
+        match row.try_get::<Option<i64>, _>("amount_tyiyn")? {
+            Some(amount) => {
+                let amount = Money::from_tyiyn(amount)
+                    .map_err(|_| sqlx::Error::Decode("stored amount is not valid".into()))?;
+                written.begun.insert(id, amount);
+            }
+            None => {
+                written.moved.insert(id);
+            }
+        }
+    }
+    Ok(written)
 }
