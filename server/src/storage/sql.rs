@@ -126,6 +126,15 @@ fn edition_number(stored: Option<i64>) -> Result<Option<u32>, StoreError> {
         .transpose()
 }
 
+/// The condition of the partial index `payments_unsettled`, word for word as
+/// the migration has it: SQLite uses a partial index only for a query that
+/// names its condition exactly.
+macro_rules! unsettled {
+    () => {
+        "status IN ('created', 'authorising', 'three_ds_required', 'unknown')"
+    };
+}
+
 macro_rules! payment_columns {
     () => {
         "id, idempotency_key, code, amount_tyiyn, card_brand, card_first6, card_last4,
@@ -389,7 +398,9 @@ macro_rules! sql_store {
                         "SELECT ",
                         payment_columns!(),
                         " FROM payments
-                          WHERE status = 'unknown' OR (status = 'authorising' AND updated_at < ?)
+                          WHERE ",
+                        unsettled!(),
+                        " AND (status = 'unknown' OR (status = 'authorising' AND updated_at < ?))
                           ORDER BY updated_at LIMIT ?"
                     ),
                     &[Bind::Time(stale_before), Bind::Int(limit)],
@@ -407,7 +418,9 @@ macro_rules! sql_store {
                         "SELECT ",
                         payment_columns!(),
                         " FROM payments
-                          WHERE status IN ('created', 'three_ds_required') AND updated_at < ?
+                          WHERE ",
+                        unsettled!(),
+                        " AND status IN ('created', 'three_ds_required') AND updated_at < ?
                           ORDER BY updated_at LIMIT ?"
                     ),
                     &[Bind::Time(before), Bind::Int(limit)],
