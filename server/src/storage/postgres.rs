@@ -2,11 +2,13 @@
 //! payment writes are committed in batches, each batch one statement.
 
 use super::batch::WriteQueue;
-use super::sql::{BeginPayment, MovePayment, Reply, Write, edition_in_force};
+use super::sql::{
+    BatchWriter, BeginPayment, MovePayment, Write, Written, commit, edition_in_force,
+};
 use super::*;
+use async_trait::async_trait;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Executor, Row};
-use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 /// Writes a statement may carry.
@@ -56,8 +58,10 @@ impl PostgresStore {
             })
             .connect(url)
             .await?;
+        let batches = Arc::new(PostgresBatches { pool: batches });
         let writes = WriteQueue::start(WORKERS, MAX_BATCH, move |batch| {
-            commit(batches.clone(), batch)
+            let batches = batches.clone();
+            async move { commit(batches.as_ref(), batch).await }
         });
         Ok(PostgresStore {
             writer: pool.clone(),
@@ -67,105 +71,20 @@ impl PostgresStore {
     }
 }
 
-/// The writes of one batch, by kind, each with its reply channel.
-#[derive(Default)]
-struct Round {
-    begins: Vec<(BeginPayment, Reply<Option<Money>>)>,
-    moves: Vec<(MovePayment, Reply<bool>)>,
+/// Writes a batch in one statement (new payments and moves together),
+/// which is atomic and commits on its own.
+pub(super) struct PostgresBatches {
+    pool: PgPool,
 }
 
-impl Round {
-    fn len(&self) -> usize {
-        self.begins.len() + self.moves.len()
-    }
-
-    /// Answers everyone from what the statement wrote.
-    fn answer(self, written: &Written) {
-        for (payment, reply) in self.begins {
-            let _ = reply.send(Ok(written.begun.get(&payment.id).copied()));
-        }
-        for (change, reply) in self.moves {
-            let _ = reply.send(Ok(written.moved.contains(&change.id)));
-        }
-    }
-}
-
-/// What one batch statement wrote: the amounts of the payments it began and
-/// the ids of the payments it moved.
-#[derive(Default)]
-struct Written {
-    begun: HashMap<String, Money>,
-    moved: HashSet<String>,
-}
-
-/// Writes a batch in one statement (new payments and moves together), which
-/// is atomic and commits on its own; a writer hears back only after it.
-async fn commit(pool: PgPool, batch: Vec<Write>) {
-    let mut first = Round::default();
-    let mut moves = Vec::new();
-    for write in batch {
-        match write {
-            Write::Begin(payment, reply) => first.begins.push((payment, reply)),
-            Write::Move(change, reply) => moves.push((change, reply)),
-        }
-    }
-    // A statement moves a payment once: a second move of the same payment
-    // (a notification racing the answer) goes in the next round and finds
-    // the first one's result.
-    let mut round = first;
-    loop {
-        let mut ids = HashSet::new();
-        let (now, later): (Vec<_>, Vec<_>) = moves
-            .into_iter()
-            .partition(|(change, _)| ids.insert(change.id.clone()));
-        round.moves = now;
-        write_round(&pool, round).await;
-        if later.is_empty() {
-            break;
-        }
-        moves = later;
-        round = Round::default();
-    }
-}
-
-async fn write_round(pool: &PgPool, round: Round) {
-    if round.len() == 0 {
-        return;
-    }
-    let begins: Vec<&BeginPayment> = round.begins.iter().map(|(payment, _)| payment).collect();
-    let moves: Vec<&MovePayment> = round.moves.iter().map(|(change, _)| change).collect();
-    let error = match write_batch(pool, &begins, &moves).await {
-        Ok(written) => return round.answer(&written),
-        Err(error) => error,
-    };
-    if round.len() == 1 {
-        let error = StoreError::Database(error);
-        match (
-            round.begins.into_iter().next(),
-            round.moves.into_iter().next(),
-        ) {
-            (Some((_, reply)), _) => drop(reply.send(Err(error))),
-            (None, Some((_, reply))) => drop(reply.send(Err(error))),
-            (None, None) => {}
-        }
-        return;
-    }
-    // A deadlock with another server's batch, say: the statement left
-    // nothing behind, so each write is tried again on its own.
-    tracing::warn!(%error, writes = round.len(), "a batch of payment writes failed; writing them one by one");
-    for (payment, reply) in round.begins {
-        let result = write_batch(pool, &[&payment], &[])
-            .await
-            .map(|written| written.begun.get(&payment.id).copied())
-            .map_err(StoreError::from);
-        let _ = reply.send(result);
-    }
-    for (change, reply) in round.moves {
-        let result = write_batch(pool, &[], &[&change])
-            .await
-            .map(|written| written.moved.contains(&change.id))
-            .map_err(StoreError::from);
-        let _ = reply.send(result);
+#[async_trait]
+impl BatchWriter for PostgresBatches {
+    async fn write(
+        &self,
+        begins: &[&BeginPayment],
+        moves: &[&MovePayment],
+    ) -> Result<Written, StoreError> {
+        Ok(write_batch(&self.pool, begins, moves).await?)
     }
 }
 

@@ -13,8 +13,10 @@
 use super::postgres::PostgresStore;
 use super::sqlite::SqliteStore;
 use super::*;
+use async_trait::async_trait;
 use sqlx::Row;
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use tokio::sync::oneshot;
 
 /// Where a batched write's answer goes once its commit is on disk.
@@ -72,6 +74,120 @@ pub(super) struct MovePayment {
     pub decline_reason: Option<String>,
     pub challenge_url: Option<String>,
     pub at: DateTime<Utc>,
+}
+
+/// What one batch wrote: the amounts of the payments it began and the ids of
+/// the payments it moved. A write of the batch missing here was refused
+/// (a begin) or found its payment no longer in its `from` state (a move).
+#[derive(Default)]
+pub(super) struct Written {
+    pub begun: HashMap<String, Money>,
+    pub moved: HashSet<String>,
+}
+
+/// How a backend writes a batch: all of it or none of it.
+#[async_trait]
+pub(super) trait BatchWriter: Send + Sync {
+    /// Writes `begins` and `moves` (at most one move per payment, none for
+    /// a payment begun in the same batch) in one atomic step.
+    async fn write(
+        &self,
+        begins: &[&BeginPayment],
+        moves: &[&MovePayment],
+    ) -> Result<Written, StoreError>;
+}
+
+/// The writes of one batch, by kind, each with its reply channel.
+#[derive(Default)]
+struct Round {
+    begins: Vec<(BeginPayment, Reply<Option<Money>>)>,
+    moves: Vec<(MovePayment, Reply<bool>)>,
+}
+
+impl Round {
+    fn len(&self) -> usize {
+        self.begins.len() + self.moves.len()
+    }
+
+    /// Answers everyone from what the batch wrote.
+    fn answer(self, written: &Written) {
+        for (payment, reply) in self.begins {
+            let _ = reply.send(Ok(written.begun.get(&payment.id).copied()));
+        }
+        for (change, reply) in self.moves {
+            let _ = reply.send(Ok(written.moved.contains(&change.id)));
+        }
+    }
+}
+
+/// Writes a batch taken from the group-commit queue and answers each write,
+/// only once the write it is part of has been committed.
+pub(super) async fn commit(writer: &dyn BatchWriter, batch: Vec<Write>) {
+    let mut round = Round::default();
+    let mut moves = Vec::new();
+    for write in batch {
+        match write {
+            Write::Begin(payment, reply) => round.begins.push((payment, reply)),
+            Write::Move(change, reply) => moves.push((change, reply)),
+        }
+    }
+    // A batch moves a payment once: a second move of the same payment (a
+    // notification racing the answer) goes in the next round and finds the
+    // first one's result.
+    loop {
+        let mut ids = HashSet::new();
+        let (now, later): (Vec<_>, Vec<_>) = moves
+            .into_iter()
+            .partition(|(change, _)| ids.insert(change.id.clone()));
+        round.moves = now;
+        write_round(writer, round).await;
+        if later.is_empty() {
+            break;
+        }
+        moves = later;
+        round = Round::default();
+    }
+}
+
+async fn write_round(writer: &dyn BatchWriter, round: Round) {
+    if round.len() == 0 {
+        return;
+    }
+    let begins: Vec<&BeginPayment> = round.begins.iter().map(|(payment, _)| payment).collect();
+    let moves: Vec<&MovePayment> = round.moves.iter().map(|(change, _)| change).collect();
+    let error = match writer.write(&begins, &moves).await {
+        Ok(written) => return round.answer(&written),
+        Err(error) => error,
+    };
+    if round.len() == 1 {
+        match (
+            round.begins.into_iter().next(),
+            round.moves.into_iter().next(),
+        ) {
+            (Some((_, reply)), _) => drop(reply.send(Err(error))),
+            (None, Some((_, reply))) => drop(reply.send(Err(error))),
+            (None, None) => {}
+        }
+        return;
+    }
+    // One bad write (or a deadlock with another server's batch) spoils the
+    // batch, which left nothing behind: each write is tried on its own, so
+    // that only a write that fails alone is answered with an error.
+    tracing::warn!(%error, writes = round.len(), "a batch of payment writes failed; writing them one by one");
+    for (payment, reply) in round.begins {
+        let result = writer
+            .write(&[&payment], &[])
+            .await
+            .map(|written| written.begun.get(&payment.id).copied());
+        let _ = reply.send(result);
+    }
+    for (change, reply) in round.moves {
+        let result = writer
+            .write(&[], &[&change])
+            .await
+            .map(|written| written.moved.contains(&change.id));
+        let _ = reply.send(result);
+    }
 }
 
 /// The editions a payment's citizen accepted must be the ones in force at

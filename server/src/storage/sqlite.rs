@@ -2,12 +2,17 @@
 //! in batches on the one writer connection.
 
 use super::batch::WriteQueue;
-use super::sql::{BeginPayment, MovePayment, Reply, Write, edition_in_force};
+use super::sql::{
+    BatchWriter, BeginPayment, MovePayment, Write, Written, commit, edition_in_force,
+};
 use super::*;
+use async_trait::async_trait;
+use chrono::SecondsFormat;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Sqlite, Transaction};
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -57,10 +62,13 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        let writes = {
-            let writer = writer.clone();
-            WriteQueue::start(1, MAX_BATCH, move |batch| commit(writer.clone(), batch))
-        };
+        let batches = Arc::new(SqliteBatches {
+            writer: writer.clone(),
+        });
+        let writes = WriteQueue::start(1, MAX_BATCH, move |batch| {
+            let batches = batches.clone();
+            async move { commit(batches.as_ref(), batch).await }
+        });
         Ok(SqliteStore {
             pool,
             writer,
@@ -69,181 +77,209 @@ impl SqliteStore {
     }
 }
 
-/// A write's result, held until the commit decides whether it stands.
-enum Answer {
-    Begun(Reply<Option<Money>>, Result<Option<Money>, StoreError>),
-    Moved(Reply<bool>, Result<bool, StoreError>),
+/// Writes a batch in one transaction on the writer connection: a handful
+/// of statements whatever the batch's size, each taking all the batch's
+/// rows at once as a JSON array (`json_each`). A call to sqlx's database
+/// thread costs more than the statement it carries, so a batch makes few.
+pub(super) struct SqliteBatches {
+    writer: SqlitePool,
 }
 
-impl Answer {
-    fn send(self) {
-        // A writer that stopped waiting (its request was dropped) finds its
-        // write done or not done like any other; there is no one to tell.
-        match self {
-            Answer::Begun(reply, result) => drop(reply.send(result)),
-            Answer::Moved(reply, result) => drop(reply.send(result)),
+#[async_trait]
+impl BatchWriter for SqliteBatches {
+    async fn write(
+        &self,
+        begins: &[&BeginPayment],
+        moves: &[&MovePayment],
+    ) -> Result<Written, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let mut written = Written::default();
+        if !begins.is_empty() {
+            written.begun = insert_authorising(&mut tx, begins).await?;
         }
-    }
-
-    fn fail(self, error: &Arc<sqlx::Error>) {
-        let error = StoreError::Batch(error.clone());
-        match self {
-            Answer::Begun(reply, _) => drop(reply.send(Err(error))),
-            Answer::Moved(reply, _) => drop(reply.send(Err(error))),
+        if !moves.is_empty() {
+            written.moved = move_payments(&mut tx, moves).await?;
         }
-    }
-}
-
-impl Write {
-    fn fail(self, error: &Arc<sqlx::Error>) {
-        match self {
-            Write::Begin(_, reply) => Answer::Begun(reply, Ok(None)).fail(error),
-            Write::Move(_, reply) => Answer::Moved(reply, Ok(false)).fail(error),
-        }
+        tx.commit().await?;
+        Ok(written)
     }
 }
 
-/// Writes a batch in one transaction, each write in a savepoint of its own
-/// (a write that fails is undone alone and answered with its error), and
-/// answers everyone once the commit is durable, or with the commit's error.
-async fn commit(writer: SqlitePool, batch: Vec<Write>) {
-    let mut tx = match writer.begin().await {
-        Ok(tx) => tx,
-        Err(error) => {
-            tracing::error!(%error, writes = batch.len(), "could not start a batch");
-            let error = Arc::new(error);
-            batch.into_iter().for_each(|write| write.fail(&error));
-            return;
-        }
-    };
-    let mut answers = Vec::with_capacity(batch.len());
-    for write in batch {
-        answers.push(match write {
-            Write::Begin(payment, reply) => {
-                let result = insert_authorising(&mut tx, &payment).await;
-                Answer::Begun(reply, undo_if_failed(&mut tx, result).await)
-            }
-            Write::Move(change, reply) => {
-                let result = move_payment(&mut tx, &change).await;
-                Answer::Moved(reply, undo_if_failed(&mut tx, result).await)
-            }
-        });
-    }
-    match tx.commit().await {
-        Ok(()) => answers.into_iter().for_each(Answer::send),
-        Err(error) => {
-            tracing::error!(%error, writes = answers.len(), "a batch failed to commit");
-            let error = Arc::new(error);
-            answers.into_iter().for_each(|answer| answer.fail(&error));
-        }
-    }
+/// A time as sqlx stores it in SQLite (RFC 3339, UTC, `+00:00`): the
+/// stored times compare as text, so every writer must spell them alike.
+fn sqlite_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }
 
-// Each write is one string of statements sent in one call (sqlx runs them
-// in order, binding each `$n` where it appears): a call to the database
-// thread costs more than the statements, so a write makes one. The string
-// opens the savepoint `payment_write` and releases it at the end; a failure
-// stops it midway, still inside the savepoint, which `undo_if_failed` rolls
-// back.
-
-/// Rolls the savepoint of a failed write back, so the rest of the batch
-/// commits without it.
-async fn undo_if_failed<T>(
-    tx: &mut Transaction<'static, Sqlite>,
-    result: Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    if result.is_err() {
-        let undo = sqlx::query("ROLLBACK TO payment_write; RELEASE payment_write");
-        if let Err(error) = undo.execute(&mut **tx).await {
-            tracing::error!(%error, "could not undo a failed write");
-        }
-    }
-    result
-}
-
-/// The new payment and the events of its first two states (it is never seen
-/// `created`: it is created and moved to `authorising` at once). Nothing is
-/// written, and `None` answered, when any condition of [`BeginPayment`]
-/// fails; the caller reads why.
+/// Inserts the payments that may begin, `authorising`, with the events of
+/// their first two states (created, then authorising), and answers the
+/// amount of each one written, by id. Payments refused by a condition of
+/// [`BeginPayment`] or a unique index are left out and written nowhere.
 async fn insert_authorising(
     tx: &mut Transaction<'static, Sqlite>,
-    payment: &BeginPayment,
-) -> Result<Option<Money>, StoreError> {
-    let amounts: Vec<i64> = sqlx::query_scalar(concat!(
-        "SAVEPOINT payment_write;
-         INSERT INTO payments
+    payments: &[&BeginPayment],
+) -> Result<HashMap<String, Money>, StoreError> {
+    let rows: Vec<serde_json::Value> = payments
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "id": p.id,
+                "idempotency_key": p.idempotency_key,
+                "code": p.code,
+                "card_brand": p.brand,
+                "card_first6": p.first_six,
+                "card_last4": p.last_four,
+                "cardholder_name": p.cardholder,
+                "privacy_policy_edition": p.privacy_policy_edition,
+                "user_agreement_edition": p.user_agreement_edition,
+                "at": sqlite_time(p.at),
+            })
+        })
+        .collect();
+    let begun: Vec<(String, i64)> = sqlx::query_as(concat!(
+        "INSERT INTO payments
            (id, idempotency_key, code, amount_tyiyn, currency, card_brand,
             card_first6, card_last4, cardholder_name, status, created_at, updated_at,
             privacy_policy_edition, user_agreement_edition)
-         SELECT $1, $2, r.code, r.amount_tyiyn, 'KGS', $4, $5, $6, $7, 'authorising', $8, $8,
-                $9, $10
-         FROM payment_requests r
-         WHERE r.code = $3 AND r.status = 'awaiting_payment' AND r.expires_at > $8
-           AND $9 = ",
-        edition_in_force!("privacy-policy", "$8"),
-        " AND $10 = ",
-        edition_in_force!("user-agreement", "$8"),
-        " ON CONFLICT DO NOTHING
-         RETURNING amount_tyiyn;
-         INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
-         SELECT $1, NULL, 'created', 'form submitted', $8 WHERE changes() = 1
-         UNION ALL
-         SELECT $1, 'created', 'authorising', 'sending to the acquirer', $8
-         WHERE changes() = 1;
-         RELEASE payment_write"
+         SELECT i.value ->> 'id', i.value ->> 'idempotency_key', r.code, r.amount_tyiyn, 'KGS',
+                i.value ->> 'card_brand', i.value ->> 'card_first6', i.value ->> 'card_last4',
+                i.value ->> 'cardholder_name', 'authorising', i.value ->> 'at',
+                i.value ->> 'at', i.value ->> 'privacy_policy_edition',
+                i.value ->> 'user_agreement_edition'
+         FROM json_each($1) AS i
+           JOIN payment_requests AS r ON r.code = i.value ->> 'code'
+         WHERE r.status = 'awaiting_payment' AND r.expires_at > i.value ->> 'at'
+           AND i.value ->> 'privacy_policy_edition' = ",
+        edition_in_force!("privacy-policy", "i.value ->> 'at'"),
+        " AND i.value ->> 'user_agreement_edition' = ",
+        edition_in_force!("user-agreement", "i.value ->> 'at'"),
+        " ORDER BY i.key
+         ON CONFLICT DO NOTHING
+         RETURNING id, amount_tyiyn"
     ))
-    .bind(&payment.id)
-    .bind(&payment.idempotency_key)
-    .bind(&payment.code)
-    .bind(payment.brand)
-    .bind(&payment.first_six)
-    .bind(&payment.last_four)
-    .bind(&payment.cardholder)
-    .bind(payment.at)
-    .bind(payment.privacy_policy_edition)
-    .bind(payment.user_agreement_edition)
-    // fetch_all, not fetch_optional: every statement of the string must run.
+    .bind(serde_json::Value::Array(rows).to_string())
     .fetch_all(&mut **tx)
     .await?;
-    amounts
-        .first()
-        .map(|&amount| Money::from_tyiyn(amount).map_err(|_| StoreError::Corrupt("amount")))
-        .transpose()
+    if begun.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids = serde_json::Value::from(begun.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>());
+    sqlx::query(
+        "INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
+         SELECT p.id, e.column2, e.column3, e.column4, p.created_at
+         FROM json_each($1) AS b
+           JOIN payments AS p ON p.id = b.value
+           CROSS JOIN (VALUES (1, NULL, 'created', 'form submitted'),
+                              (2, 'created', 'authorising', 'sending to the acquirer')) AS e
+         ORDER BY b.key, e.column1",
+    )
+    .bind(ids.to_string())
+    .execute(&mut **tx)
+    .await?;
+    begun
+        .into_iter()
+        .map(|(id, amount)| {
+            let amount = Money::from_tyiyn(amount).map_err(|_| StoreError::Corrupt("amount"))?;
+            Ok((id, amount))
+        })
+        .collect()
 }
 
-/// The guarded update every state change goes through, its event, and the
-/// request marked paid when the payment succeeded.
-async fn move_payment(
+/// Applies guarded moves (each payment at most once) with their events,
+/// marks the requests of succeeded payments paid, and answers the ids of the
+/// payments that were still in their `from` state and moved.
+async fn move_payments(
     tx: &mut Transaction<'static, Sqlite>,
-    change: &MovePayment,
-) -> Result<bool, StoreError> {
+    changes: &[&MovePayment],
+) -> Result<HashSet<String>, StoreError> {
+    let json = |changes: &mut dyn Iterator<Item = &&MovePayment>| {
+        let rows: Vec<serde_json::Value> = changes
+            .map(|c| {
+                serde_json::json!({
+                    "id": c.id,
+                    "from": c.from.as_str(),
+                    "to": c.to.as_str(),
+                    "reason": c.reason,
+                    "decline_reason": c.decline_reason,
+                    "processor_reference": c.reference,
+                    "challenge_url": c.challenge_url,
+                    "final": c.to.is_final(),
+                    "at": sqlite_time(c.at),
+                })
+            })
+            .collect();
+        serde_json::Value::Array(rows).to_string()
+    };
     let moved: Vec<String> = sqlx::query_scalar(
-        "SAVEPOINT payment_write;
-         UPDATE payments
-         SET status = $1, updated_at = $2,
-             decline_reason = COALESCE($3, decline_reason),
-             processor_reference = COALESCE($4, processor_reference),
-             challenge_url = COALESCE($5, challenge_url),
-             completed_at = CASE WHEN $6 THEN $2 ELSE completed_at END
-         WHERE id = $7 AND status = $8
-         RETURNING id;
-         INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
-         SELECT $7, $8, $1, $9, $2 WHERE changes() = 1;
-         UPDATE payment_requests SET status = 'paid'
-         WHERE $1 = 'succeeded' AND status = 'awaiting_payment'
-           AND code = (SELECT code FROM payments WHERE id = $7 AND status = 'succeeded');
-         RELEASE payment_write",
+        "UPDATE payments
+         SET status = c.value ->> 'to', updated_at = c.value ->> 'at',
+             decline_reason = COALESCE(c.value ->> 'decline_reason', decline_reason),
+             processor_reference = COALESCE(c.value ->> 'processor_reference',
+                                            processor_reference),
+             challenge_url = COALESCE(c.value ->> 'challenge_url', challenge_url),
+             completed_at = CASE WHEN c.value ->> 'final' THEN c.value ->> 'at'
+                                 ELSE completed_at END
+         FROM json_each($1) AS c
+         WHERE payments.id = c.value ->> 'id' AND payments.status = c.value ->> 'from'
+         RETURNING payments.id",
     )
-    .bind(change.to.as_str())
-    .bind(change.at)
-    .bind(change.decline_reason.as_deref())
-    .bind(change.reference.as_deref())
-    .bind(change.challenge_url.as_deref())
-    .bind(change.to.is_final())
-    .bind(&change.id)
-    .bind(change.from.as_str())
-    .bind(&change.reason)
+    .bind(json(&mut changes.iter()))
     .fetch_all(&mut **tx)
     .await?;
-    Ok(!moved.is_empty())
+    let moved: HashSet<String> = moved.into_iter().collect();
+    if moved.is_empty() {
+        return Ok(moved);
+    }
+    sqlx::query(
+        "INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
+         SELECT c.value ->> 'id', c.value ->> 'from', c.value ->> 'to', c.value ->> 'reason',
+                c.value ->> 'at'
+         FROM json_each($1) AS c ORDER BY c.key",
+    )
+    .bind(json(&mut changes.iter().filter(|c| moved.contains(&c.id))))
+    .execute(&mut **tx)
+    .await?;
+    let succeeded: Vec<&str> = changes
+        .iter()
+        .filter(|c| c.to == PaymentState::Succeeded && moved.contains(&c.id))
+        .map(|c| c.id.as_str())
+        .collect();
+    if !succeeded.is_empty() {
+        sqlx::query(
+            "UPDATE payment_requests SET status = 'paid'
+             WHERE status = 'awaiting_payment'
+               AND code IN (SELECT p.code FROM json_each($1) AS s
+                            JOIN payments AS p ON p.id = s.value)",
+        )
+        .bind(serde_json::Value::from(succeeded).to_string())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(moved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// The batch writes times as JSON text and sqlx binds them itself; the
+    /// two must spell every time alike, or text comparisons go wrong.
+    #[tokio::test]
+    async fn times_are_spelt_as_sqlx_spells_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::connect(&crate::testing::sqlite_url(dir.path()))
+            .await
+            .unwrap();
+        let second = Utc.with_ymd_and_hms(2026, 11, 26, 10, 51, 8).unwrap();
+        for nanos in [0, 120_000_000, 123_456_000, 123_456_789, 999_999_999] {
+            let at = second + chrono::Duration::nanoseconds(nanos);
+            let by_sqlx: String = sqlx::query_scalar("SELECT $1")
+                .bind(at)
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+            assert_eq!(sqlite_time(at), by_sqlx);
+        }
+    }
 }
