@@ -15,7 +15,7 @@ use std::time::Duration;
 const MAX_BATCH: usize = 256;
 /// Batches in flight at once. While one is being committed the next
 /// gathers; a second worker keeps the server's other core busy.
-const WORKERS: usize = 2;
+const WORKERS: usize = 3;
 
 pub struct PostgresStore {
     pub(super) pool: PgPool,
