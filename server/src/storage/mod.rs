@@ -27,6 +27,9 @@ pub use sqlite::{SqliteStore, sqlite_options};
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// An error of SQLite's writer connection.
+    #[error("SQLite error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration error: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored value is not valid: {0}")]

@@ -3,7 +3,8 @@
 
 use super::batch::WriteQueue;
 use super::sql::{
-    BatchWriter, BeginPayment, MovePayment, Write, Written, commit, edition_in_force,
+    BatchWriter, BeginPayment, INSERT_EDITION, INSERT_FEEDBACK, INSERT_REQUEST, MARK_CHECKED,
+    MovePayment, Write, Written, commit, edition_in_force, numbered,
 };
 use super::*;
 use async_trait::async_trait;
@@ -19,8 +20,6 @@ const WORKERS: usize = 3;
 
 pub struct PostgresStore {
     pub(super) pool: PgPool,
-    /// The same pool: PostgreSQL's writers wait for each other row by row.
-    pub(super) writer: PgPool,
     pub(super) writes: WriteQueue<Write>,
 }
 
@@ -63,11 +62,67 @@ impl PostgresStore {
             let batches = batches.clone();
             async move { commit(batches.as_ref(), batch).await }
         });
-        Ok(PostgresStore {
-            writer: pool.clone(),
-            pool,
-            writes,
-        })
+        Ok(PostgresStore { pool, writes })
+    }
+
+    pub(super) async fn write_request(
+        &self,
+        request: &PaymentRequest,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(&numbered(INSERT_REQUEST))
+            .bind(request.code.as_str())
+            .bind(request.service.as_str())
+            .bind(&request.applicant_name)
+            .bind(request.amount.tyiyn())
+            .bind(request.status.as_str())
+            .bind(request.expires_at)
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub(super) async fn write_checked(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(&numbered(MARK_CHECKED))
+            .bind(at)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub(super) async fn write_edition(&self, edition: &EditionRecord) -> Result<bool, StoreError> {
+        let inserted = sqlx::query(&numbered(INSERT_EDITION))
+            .bind(&edition.document)
+            .bind(i64::from(edition.edition))
+            .bind(&edition.language)
+            .bind(edition.effective_from)
+            .bind(&edition.source)
+            .bind(&edition.published_by)
+            .bind(edition.published_at)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(inserted == 1)
+    }
+
+    pub(super) async fn write_feedback(&self, feedback: &FeedbackRecord) -> Result<(), StoreError> {
+        sqlx::query(&numbered(INSERT_FEEDBACK))
+            .bind(&feedback.topic)
+            .bind(&feedback.message)
+            .bind(feedback.reply_email.as_deref())
+            .bind(feedback.receipt_number.as_deref())
+            .bind(&feedback.language)
+            .bind(&feedback.client)
+            .bind(feedback.at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }
 

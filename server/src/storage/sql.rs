@@ -76,6 +76,26 @@ pub(super) struct MovePayment {
     pub at: DateTime<Utc>,
 }
 
+// The store's other writes, written once: PostgreSQL binds them through
+// [`numbered`], SQLite's writer thread as they are.
+
+pub(super) const INSERT_REQUEST: &str = "INSERT INTO payment_requests
+       (code, service_kind, applicant_name, amount_tyiyn, currency, status, expires_at,
+        created_at)
+     VALUES (?, ?, ?, ?, 'KGS', ?, ?, ?)";
+
+pub(super) const MARK_CHECKED: &str = "UPDATE payments SET last_checked_at = ? WHERE id = ?";
+
+/// Adds an edition unless that document, edition and language exist.
+pub(super) const INSERT_EDITION: &str = "INSERT INTO document_editions
+       (document, edition, language, effective_from, source, published_by, published_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (document, edition, language) DO NOTHING";
+
+pub(super) const INSERT_FEEDBACK: &str = "INSERT INTO feedback
+       (topic, message, reply_email, receipt_number, language, client, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)";
+
 /// What one batch wrote: the amounts of the payments it began and the ids of
 /// the payments it moved. A write of the batch missing here was refused
 /// (a begin) or found its payment no longer in its `from` state (a move).
@@ -213,7 +233,7 @@ fn as_written(sql: &'static str) -> Cow<'static, str> {
 
 /// `?` placeholders as PostgreSQL's numbered ones. The store's SQL has no `?`
 /// anywhere else (no string literals containing one).
-fn numbered(sql: &'static str) -> Cow<'static, str> {
+pub(super) fn numbered(sql: &'static str) -> Cow<'static, str> {
     let mut out = String::with_capacity(sql.len() + 16);
     let mut n = 0;
     for c in sql.chars() {
@@ -407,22 +427,7 @@ macro_rules! sql_store {
                 request: &PaymentRequest,
                 at: DateTime<Utc>,
             ) -> Result<(), StoreError> {
-                sqlx::query(&$sql(
-                    "INSERT INTO payment_requests
-                       (code, service_kind, applicant_name, amount_tyiyn, currency, status,
-                        expires_at, created_at)
-                     VALUES (?, ?, ?, ?, 'KGS', ?, ?, ?)",
-                ))
-                .bind(request.code.as_str())
-                .bind(request.service.as_str())
-                .bind(&request.applicant_name)
-                .bind(request.amount.tyiyn())
-                .bind(request.status.as_str())
-                .bind(request.expires_at)
-                .bind(at)
-                .execute(&self.writer)
-                .await?;
-                Ok(())
+                self.write_request(request, at).await
             }
 
             async fn count_requests(&self) -> Result<i64, StoreError> {
@@ -496,12 +501,7 @@ macro_rules! sql_store {
             }
 
             async fn mark_checked(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
-                sqlx::query(&$sql("UPDATE payments SET last_checked_at = ? WHERE id = ?"))
-                    .bind(at)
-                    .bind(id)
-                    .execute(&self.writer)
-                    .await?;
-                Ok(())
+                self.write_checked(id, at).await
             }
 
             async fn unsettled_payments(
@@ -633,24 +633,7 @@ macro_rules! sql_store {
             }
 
             async fn insert_edition(&self, edition: &EditionRecord) -> Result<bool, StoreError> {
-                let inserted = sqlx::query(&$sql(
-                    "INSERT INTO document_editions
-                       (document, edition, language, effective_from, source, published_by,
-                        published_at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?)
-                     ON CONFLICT (document, edition, language) DO NOTHING",
-                ))
-                .bind(&edition.document)
-                .bind(i64::from(edition.edition))
-                .bind(&edition.language)
-                .bind(edition.effective_from)
-                .bind(&edition.source)
-                .bind(&edition.published_by)
-                .bind(edition.published_at)
-                .execute(&self.writer)
-                .await?
-                .rows_affected();
-                Ok(inserted == 1)
+                self.write_edition(edition).await
             }
 
             async fn editions(&self, document: &str) -> Result<Vec<EditionRecord>, StoreError> {
@@ -677,21 +660,7 @@ macro_rules! sql_store {
             }
 
             async fn insert_feedback(&self, feedback: &FeedbackRecord) -> Result<(), StoreError> {
-                sqlx::query(&$sql(
-                    "INSERT INTO feedback
-                       (topic, message, reply_email, receipt_number, language, client, created_at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?)",
-                ))
-                .bind(&feedback.topic)
-                .bind(&feedback.message)
-                .bind(feedback.reply_email.as_deref())
-                .bind(feedback.receipt_number.as_deref())
-                .bind(&feedback.language)
-                .bind(&feedback.client)
-                .bind(feedback.at)
-                .execute(&self.writer)
-                .await?;
-                Ok(())
+                self.write_feedback(feedback).await
             }
 
             async fn feedback_count_since(

@@ -1,35 +1,47 @@
-//! The SQLite store: one file, zero setup. Its payment writes are committed
-//! in batches on the one writer connection.
+//! The SQLite store: one file, zero setup.
+//!
+//! Reads go through sqlx's pool. Every write goes through one writer
+//! thread, which owns the only connection that writes (SQLite allows one
+//! writer at a time: several connections would sleep and retry on the lock)
+//! and calls SQLite directly, so a write costs SQLite's work and nothing
+//! more. Payment writes that queue while a commit is on its way to the disk
+//! share the next commit (group commit, see [`super::batch`]).
 
-use super::batch::WriteQueue;
 use super::sql::{
-    BatchWriter, BeginPayment, MovePayment, Write, Written, commit, edition_in_force,
+    BatchWriter, BeginPayment, INSERT_EDITION, INSERT_FEEDBACK, INSERT_REQUEST, MARK_CHECKED,
+    MovePayment, Write, Written, commit, edition_in_force,
 };
 use super::*;
 use async_trait::async_trait;
 use chrono::SecondsFormat;
+use rusqlite::{OpenFlags, TransactionBehavior, params};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Sqlite, Transaction};
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::Mutex;
 use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
 
-/// Writes a commit may carry. SQLite's cost is the sync at the commit, so
-/// a batch takes whatever has queued; this only bounds one commit's time.
+/// Payment writes a commit may carry. SQLite's cost is the sync at the
+/// commit, so a batch takes whatever has queued; this bounds one commit.
 const MAX_BATCH: usize = 256;
+/// Jobs waiting for the writer; beyond this, writers wait to queue.
+const QUEUE_CAPACITY: usize = 4096;
+/// How often the write-ahead log is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
-/// SQLite allows one writer at a time, and a connection that finds the write
-/// lock taken sleeps and retries (up to 100 ms a nap). Sending every write
-/// through one connection makes writers queue in order instead, and lets
-/// the payment writes that queued meanwhile share one transaction, so one
-/// sync of the file makes a whole batch durable. Reads use the other pool
-/// and, with WAL, never wait for the writer.
 pub struct SqliteStore {
     pub(super) pool: SqlitePool,
-    pub(super) writer: SqlitePool,
-    pub(super) writes: WriteQueue<Write>,
+    pub(super) writes: WriterThread,
+    checkpoints: tokio::task::AbortHandle,
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.checkpoints.abort();
+    }
 }
 
 /// The connection settings of the SQLite store: WAL with a full sync on every
@@ -44,45 +56,248 @@ pub fn sqlite_options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database file and applies the migrations.
+    /// Opens (creating if needed) the database file, applies the migrations
+    /// and starts the writer thread.
     pub async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
         let options = sqlite_options(url)?;
-        if let Some(dir) = options.get_filename().parent()
+        let path = options.get_filename().to_path_buf();
+        if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
         {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(e.into()))?;
         }
-        let writer = SqlitePoolOptions::new()
+        let migrator = SqlitePoolOptions::new()
             .max_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&migrator).await?;
+        migrator.close().await;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
             .await?;
-        let batches = Arc::new(SqliteBatches {
-            writer: writer.clone(),
-        });
-        let writes = WriteQueue::start(1, MAX_BATCH, move |batch| {
-            let batches = batches.clone();
-            async move { commit(batches.as_ref(), batch).await }
-        });
+        let writes = WriterThread::start(&path)?;
+        // The writer never stops to copy its log into the database file
+        // (that took up to 8 ms of a commit, every 1000 pages): this does,
+        // beside it. PASSIVE waits for nobody; the log restarts from its
+        // beginning once it has all been copied.
+        let checkpoints = {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(CHECKPOINT_EVERY).await;
+                    if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                        .execute(&pool)
+                        .await
+                    {
+                        tracing::warn!(%error, "checkpoint failed");
+                    }
+                }
+            })
+            .abort_handle()
+        };
         Ok(SqliteStore {
             pool,
-            writer,
             writes,
+            checkpoints,
         })
+    }
+
+    pub(super) async fn write_request(
+        &self,
+        request: &PaymentRequest,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let values = (
+            request.code.as_str().to_owned(),
+            request.service.as_str(),
+            request.applicant_name.clone(),
+            request.amount.tyiyn(),
+            request.status.as_str(),
+            sqlite_time(request.expires_at),
+            sqlite_time(at),
+        );
+        self.writes
+            .run(move |tx| {
+                let (code, service, name, amount, status, expires_at, at) = &values;
+                tx.prepare_cached(INSERT_REQUEST)?
+                    .execute(params![code, service, name, amount, status, expires_at, at])?;
+                Ok(())
+            })
+            .await
+    }
+
+    pub(super) async fn write_checked(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (id, at) = (id.to_owned(), sqlite_time(at));
+        self.writes
+            .run(move |tx| {
+                tx.prepare_cached(MARK_CHECKED)?.execute(params![at, id])?;
+                Ok(())
+            })
+            .await
+    }
+
+    pub(super) async fn write_edition(&self, edition: &EditionRecord) -> Result<bool, StoreError> {
+        let edition = edition.clone();
+        self.writes
+            .run(move |tx| {
+                let inserted = tx.prepare_cached(INSERT_EDITION)?.execute(params![
+                    edition.document,
+                    i64::from(edition.edition),
+                    edition.language,
+                    sqlite_time(edition.effective_from),
+                    edition.source,
+                    edition.published_by,
+                    sqlite_time(edition.published_at),
+                ])?;
+                Ok(inserted == 1)
+            })
+            .await
+    }
+
+    pub(super) async fn write_feedback(&self, feedback: &FeedbackRecord) -> Result<(), StoreError> {
+        let feedback = feedback.clone();
+        self.writes
+            .run(move |tx| {
+                tx.prepare_cached(INSERT_FEEDBACK)?.execute(params![
+                    feedback.topic,
+                    feedback.message,
+                    feedback.reply_email,
+                    feedback.receipt_number,
+                    feedback.language,
+                    feedback.client,
+                    sqlite_time(feedback.at),
+                ])?;
+                Ok(())
+            })
+            .await
     }
 }
 
-/// Writes a batch in one transaction on the writer connection: a handful
-/// of statements whatever the batch's size, each taking all the batch's
-/// rows at once as a JSON array (`json_each`). A call to sqlx's database
-/// thread costs more than the statement it carries, so a batch makes few.
-pub(super) struct SqliteBatches {
-    writer: SqlitePool,
+/// What the writer thread is asked to do.
+enum Job {
+    /// A payment write, committed together with those queued behind it.
+    Payment(Write),
+    /// Any other write, alone in its transaction; it answers for itself.
+    Other(Box<dyn FnOnce(&mut rusqlite::Connection) + Send>),
+}
+
+/// The queue of the thread that owns the store's writing connection.
+pub(super) struct WriterThread {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl WriterThread {
+    fn start(path: &std::path::Path) -> Result<WriterThread, StoreError> {
+        let connection = rusqlite::Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        // The same settings as `sqlite_options`; the log is checkpointed by
+        // the store's own task, never in the middle of a commit.
+        let mode: String = connection.query_row("PRAGMA journal_mode", [], |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Corrupt("the database is not in WAL mode"));
+        }
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.pragma_update(None, "foreign_keys", true)?;
+        connection.pragma_update(None, "wal_autocheckpoint", 0)?;
+        connection.busy_timeout(Duration::from_secs(10))?;
+        connection.set_prepared_statement_cache_capacity(32);
+        let (jobs, queue) = mpsc::channel(QUEUE_CAPACITY);
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || write_until_closed(connection, queue))
+            .map_err(|e| StoreError::Database(e.into()))?;
+        Ok(WriterThread { jobs })
+    }
+
+    /// Queues a payment write; its answer arrives on the channel inside it.
+    pub(super) async fn push(&self, write: Write) -> Result<(), StoreError> {
+        self.jobs
+            .send(Job::Payment(write))
+            .await
+            .map_err(|_| StoreError::WriterStopped)
+    }
+
+    /// Runs `work` in a transaction of its own on the writer thread.
+    async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Other(Box::new(move |connection: &mut rusqlite::Connection| {
+            let result = connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(StoreError::from)
+                .and_then(|tx| {
+                    let value = work(&tx)?;
+                    tx.commit()?;
+                    Ok(value)
+                });
+            let _ = reply.send(result);
+        }));
+        self.jobs
+            .send(job)
+            .await
+            .map_err(|_| StoreError::WriterStopped)?;
+        answer.await.map_err(|_| StoreError::WriterStopped)?
+    }
+}
+
+/// The writer thread: takes jobs until the store is dropped. A payment write
+/// takes every payment write queued behind it into its commit.
+fn write_until_closed(connection: rusqlite::Connection, mut queue: mpsc::Receiver<Job>) {
+    // The shared batch driver is async but never waits here: SQLite answers
+    // synchronously. A runtime of this thread's own drives it.
+    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(%error, "the SQLite writer could not start");
+            return;
+        }
+    };
+    let batches = SqliteBatches {
+        connection: Mutex::new(connection),
+    };
+    let mut next = None;
+    loop {
+        let Some(job) = next.take().or_else(|| queue.blocking_recv()) else {
+            break;
+        };
+        match job {
+            Job::Other(work) => match batches.connection.lock() {
+                Ok(mut connection) => work(&mut connection),
+                Err(_) => break,
+            },
+            Job::Payment(first) => {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match queue.try_recv() {
+                        Ok(Job::Payment(write)) => batch.push(write),
+                        Ok(other) => {
+                            next = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                runtime.block_on(commit(&batches, batch));
+            }
+        }
+    }
+}
+
+/// Writes a batch in one transaction: a handful of statements whatever the
+/// batch's size, each taking all its rows at once as a JSON array
+/// (`json_each`).
+struct SqliteBatches {
+    connection: Mutex<rusqlite::Connection>,
 }
 
 #[async_trait]
@@ -92,15 +307,19 @@ impl BatchWriter for SqliteBatches {
         begins: &[&BeginPayment],
         moves: &[&MovePayment],
     ) -> Result<Written, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut connection = self
+            .connection
+            .lock()
+            .map_err(|_| StoreError::WriterStopped)?;
+        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut written = Written::default();
         if !begins.is_empty() {
-            written.begun = insert_authorising(&mut tx, begins).await?;
+            written.begun = insert_authorising(&tx, begins)?;
         }
         if !moves.is_empty() {
-            written.moved = move_payments(&mut tx, moves).await?;
+            written.moved = move_payments(&tx, moves)?;
         }
-        tx.commit().await?;
+        tx.commit()?;
         Ok(written)
     }
 }
@@ -115,8 +334,8 @@ fn sqlite_time(at: DateTime<Utc>) -> String {
 /// their first two states (created, then authorising), and answers the
 /// amount of each one written, by id. Payments refused by a condition of
 /// [`BeginPayment`] or a unique index are left out and written nowhere.
-async fn insert_authorising(
-    tx: &mut Transaction<'static, Sqlite>,
+fn insert_authorising(
+    tx: &rusqlite::Transaction<'_>,
     payments: &[&BeginPayment],
 ) -> Result<HashMap<String, Money>, StoreError> {
     let rows: Vec<serde_json::Value> = payments
@@ -136,7 +355,7 @@ async fn insert_authorising(
             })
         })
         .collect();
-    let begun: Vec<(String, i64)> = sqlx::query_as(concat!(
+    let mut insert = tx.prepare_cached(concat!(
         "INSERT INTO payments
            (id, idempotency_key, code, amount_tyiyn, currency, card_brand,
             card_first6, card_last4, cardholder_name, status, created_at, updated_at,
@@ -146,7 +365,7 @@ async fn insert_authorising(
                 i.value ->> 'cardholder_name', 'authorising', i.value ->> 'at',
                 i.value ->> 'at', i.value ->> 'privacy_policy_edition',
                 i.value ->> 'user_agreement_edition'
-         FROM json_each($1) AS i
+         FROM json_each(?1) AS i
            JOIN payment_requests AS r ON r.code = i.value ->> 'code'
          WHERE r.status = 'awaiting_payment' AND r.expires_at > i.value ->> 'at'
            AND i.value ->> 'privacy_policy_edition' = ",
@@ -156,26 +375,26 @@ async fn insert_authorising(
         " ORDER BY i.key
          ON CONFLICT DO NOTHING
          RETURNING id, amount_tyiyn"
-    ))
-    .bind(serde_json::Value::Array(rows).to_string())
-    .fetch_all(&mut **tx)
-    .await?;
+    ))?;
+    let begun = insert
+        .query_map([serde_json::Value::Array(rows).to_string()], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
     if begun.is_empty() {
         return Ok(HashMap::new());
     }
     let ids = serde_json::Value::from(begun.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>());
-    sqlx::query(
+    tx.prepare_cached(
         "INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
          SELECT p.id, e.column2, e.column3, e.column4, p.created_at
-         FROM json_each($1) AS b
+         FROM json_each(?1) AS b
            JOIN payments AS p ON p.id = b.value
            CROSS JOIN (VALUES (1, NULL, 'created', 'form submitted'),
                               (2, 'created', 'authorising', 'sending to the acquirer')) AS e
          ORDER BY b.key, e.column1",
-    )
-    .bind(ids.to_string())
-    .execute(&mut **tx)
-    .await?;
+    )?
+    .execute([ids.to_string()])?;
     begun
         .into_iter()
         .map(|(id, amount)| {
@@ -185,75 +404,76 @@ async fn insert_authorising(
         .collect()
 }
 
+/// The changes of `changes` as a JSON array for `json_each`.
+fn changes_json<'a>(changes: impl Iterator<Item = &'a &'a MovePayment>) -> String {
+    let rows: Vec<serde_json::Value> = changes
+        .map(|c| {
+            serde_json::json!({
+                "id": c.id,
+                "from": c.from.as_str(),
+                "to": c.to.as_str(),
+                "reason": c.reason,
+                "decline_reason": c.decline_reason,
+                "processor_reference": c.reference,
+                "challenge_url": c.challenge_url,
+                "final": c.to.is_final(),
+                "at": sqlite_time(c.at),
+            })
+        })
+        .collect();
+    serde_json::Value::Array(rows).to_string()
+}
+
 /// Applies guarded moves (each payment at most once) with their events,
 /// marks the requests of succeeded payments paid, and answers the ids of the
 /// payments that were still in their `from` state and moved.
-async fn move_payments(
-    tx: &mut Transaction<'static, Sqlite>,
+fn move_payments(
+    tx: &rusqlite::Transaction<'_>,
     changes: &[&MovePayment],
 ) -> Result<HashSet<String>, StoreError> {
-    let json = |changes: &mut dyn Iterator<Item = &&MovePayment>| {
-        let rows: Vec<serde_json::Value> = changes
-            .map(|c| {
-                serde_json::json!({
-                    "id": c.id,
-                    "from": c.from.as_str(),
-                    "to": c.to.as_str(),
-                    "reason": c.reason,
-                    "decline_reason": c.decline_reason,
-                    "processor_reference": c.reference,
-                    "challenge_url": c.challenge_url,
-                    "final": c.to.is_final(),
-                    "at": sqlite_time(c.at),
-                })
-            })
-            .collect();
-        serde_json::Value::Array(rows).to_string()
-    };
-    let moved: Vec<String> = sqlx::query_scalar(
-        "UPDATE payments
-         SET status = c.value ->> 'to', updated_at = c.value ->> 'at',
-             decline_reason = COALESCE(c.value ->> 'decline_reason', decline_reason),
-             processor_reference = COALESCE(c.value ->> 'processor_reference',
-                                            processor_reference),
-             challenge_url = COALESCE(c.value ->> 'challenge_url', challenge_url),
-             completed_at = CASE WHEN c.value ->> 'final' THEN c.value ->> 'at'
-                                 ELSE completed_at END
-         FROM json_each($1) AS c
-         WHERE payments.id = c.value ->> 'id' AND payments.status = c.value ->> 'from'
-         RETURNING payments.id",
-    )
-    .bind(json(&mut changes.iter()))
-    .fetch_all(&mut **tx)
-    .await?;
-    let moved: HashSet<String> = moved.into_iter().collect();
+    let moved = tx
+        .prepare_cached(
+            "UPDATE payments
+             SET status = c.value ->> 'to', updated_at = c.value ->> 'at',
+                 decline_reason = COALESCE(c.value ->> 'decline_reason', decline_reason),
+                 processor_reference = COALESCE(c.value ->> 'processor_reference',
+                                                processor_reference),
+                 challenge_url = COALESCE(c.value ->> 'challenge_url', challenge_url),
+                 completed_at = CASE WHEN c.value ->> 'final' THEN c.value ->> 'at'
+                                     ELSE completed_at END
+             FROM json_each(?1) AS c
+             WHERE payments.id = c.value ->> 'id' AND payments.status = c.value ->> 'from'
+             RETURNING payments.id",
+        )?
+        .query_map([changes_json(changes.iter())], |row| {
+            row.get::<_, String>(0)
+        })?
+        .collect::<Result<HashSet<_>, _>>()?;
     if moved.is_empty() {
         return Ok(moved);
     }
-    sqlx::query(
+    tx.prepare_cached(
         "INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
          SELECT c.value ->> 'id', c.value ->> 'from', c.value ->> 'to', c.value ->> 'reason',
                 c.value ->> 'at'
-         FROM json_each($1) AS c ORDER BY c.key",
-    )
-    .bind(json(&mut changes.iter().filter(|c| moved.contains(&c.id))))
-    .execute(&mut **tx)
-    .await?;
+         FROM json_each(?1) AS c ORDER BY c.key",
+    )?
+    .execute([changes_json(
+        changes.iter().filter(|c| moved.contains(&c.id)),
+    )])?;
     let succeeded: Vec<&str> = changes
         .iter()
         .filter(|c| c.to == PaymentState::Succeeded && moved.contains(&c.id))
         .map(|c| c.id.as_str())
         .collect();
     if !succeeded.is_empty() {
-        sqlx::query(
+        tx.prepare_cached(
             "UPDATE payment_requests SET status = 'paid'
              WHERE status = 'awaiting_payment'
-               AND code IN (SELECT p.code FROM json_each($1) AS s
+               AND code IN (SELECT p.code FROM json_each(?1) AS s
                             JOIN payments AS p ON p.id = s.value)",
-        )
-        .bind(serde_json::Value::from(succeeded).to_string())
-        .execute(&mut **tx)
-        .await?;
+        )?
+        .execute([serde_json::Value::from(succeeded).to_string()])?;
     }
     Ok(moved)
 }
@@ -263,8 +483,9 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    /// The batch writes times as JSON text and sqlx binds them itself; the
-    /// two must spell every time alike, or text comparisons go wrong.
+    /// The writer thread writes times as text it spells itself, and sqlx
+    /// binds them its own way; the two must spell every time alike, or text
+    /// comparisons (expiry, editions, staleness) go wrong.
     #[tokio::test]
     async fn times_are_spelt_as_sqlx_spells_them() {
         let dir = tempfile::tempdir().unwrap();
