@@ -462,7 +462,8 @@ fn payment(connections: Arc<Connections>) -> Op {
                     "exp_month": "12",
                     "exp_year": "30",
                     "cvv": "987",
-                    "idempotency_key": uuid::Uuid::new_v4().simple().to_string(),
+                    // As the rendered pay form carries it.
+                    "idempotency_key": server::service::new_id(),
                     "privacy_policy_edition": "1",
                     "user_agreement_edition": "1",
                 }

@@ -54,6 +54,17 @@ impl Default for Timings {
     }
 }
 
+/// A new payment id or idempotency key: a UUID version 7 in simple form.
+///
+/// Its first 48 bits are the time in milliseconds, so new ids land at the
+/// end of the tables' indexes instead of on a random page each, and a
+/// commit writes a few index pages rather than one per payment. The other
+/// 74 bits are random (a CSPRNG): a payment id is also the receipt's
+/// address, and knowing roughly when someone paid leaves 2^74 to guess.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
 /// Feedback messages one client may send in an hour.
 const FEEDBACK_PER_HOUR: i64 = 5;
 
@@ -396,7 +407,7 @@ impl PaymentService for Payments {
     ) -> Result<ChargeOutcome, ServiceError> {
         // The hot path reads nothing first: the insert itself checks the key,
         // the request and the editions, and only a refusal is looked into.
-        let id = uuid::Uuid::new_v4().simple().to_string();
+        let id = new_id();
         let begun = self
             .store
             .begin_payment(NewPayment {
@@ -551,7 +562,7 @@ impl PaymentService for Payments {
     }
 
     fn new_idempotency_key(&self) -> String {
-        uuid::Uuid::new_v4().simple().to_string()
+        new_id()
     }
 
     async fn receipt(&self, receipt_id: &str) -> Result<Option<ReceiptView>, ServiceError> {

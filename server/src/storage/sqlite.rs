@@ -293,9 +293,8 @@ fn write_until_closed(connection: rusqlite::Connection, mut queue: mpsc::Receive
     }
 }
 
-/// Writes a batch in one transaction: a handful of statements whatever the
-/// batch's size, each taking all its rows at once as a JSON array
-/// (`json_each`).
+/// Writes a batch in one transaction, statement by statement: on the writer
+/// thread a statement costs only SQLite's work.
 struct SqliteBatches {
     connection: Mutex<rusqlite::Connection>,
 }
@@ -338,90 +337,54 @@ fn insert_authorising(
     tx: &rusqlite::Transaction<'_>,
     payments: &[&BeginPayment],
 ) -> Result<HashMap<String, Money>, StoreError> {
-    let rows: Vec<serde_json::Value> = payments
-        .iter()
-        .map(|p| {
-            serde_json::json!({
-                "id": p.id,
-                "idempotency_key": p.idempotency_key,
-                "code": p.code,
-                "card_brand": p.brand,
-                "card_first6": p.first_six,
-                "card_last4": p.last_four,
-                "cardholder_name": p.cardholder,
-                "privacy_policy_edition": p.privacy_policy_edition,
-                "user_agreement_edition": p.user_agreement_edition,
-                "at": sqlite_time(p.at),
-            })
-        })
-        .collect();
     let mut insert = tx.prepare_cached(concat!(
         "INSERT INTO payments
            (id, idempotency_key, code, amount_tyiyn, currency, card_brand,
             card_first6, card_last4, cardholder_name, status, created_at, updated_at,
             privacy_policy_edition, user_agreement_edition)
-         SELECT i.value ->> 'id', i.value ->> 'idempotency_key', r.code, r.amount_tyiyn, 'KGS',
-                i.value ->> 'card_brand', i.value ->> 'card_first6', i.value ->> 'card_last4',
-                i.value ->> 'cardholder_name', 'authorising', i.value ->> 'at',
-                i.value ->> 'at', i.value ->> 'privacy_policy_edition',
-                i.value ->> 'user_agreement_edition'
-         FROM json_each(?1) AS i
-           JOIN payment_requests AS r ON r.code = i.value ->> 'code'
-         WHERE r.status = 'awaiting_payment' AND r.expires_at > i.value ->> 'at'
-           AND i.value ->> 'privacy_policy_edition' = ",
-        edition_in_force!("privacy-policy", "i.value ->> 'at'"),
-        " AND i.value ->> 'user_agreement_edition' = ",
-        edition_in_force!("user-agreement", "i.value ->> 'at'"),
-        " ORDER BY i.key
-         ON CONFLICT DO NOTHING
-         RETURNING id, amount_tyiyn"
+         SELECT ?1, ?2, r.code, r.amount_tyiyn, 'KGS', ?4, ?5, ?6, ?7, 'authorising', ?8, ?8,
+                ?9, ?10
+         FROM payment_requests AS r
+         WHERE r.code = ?3 AND r.status = 'awaiting_payment' AND r.expires_at > ?8
+           AND ?9 = ",
+        edition_in_force!("privacy-policy", "?8"),
+        " AND ?10 = ",
+        edition_in_force!("user-agreement", "?8"),
+        " ON CONFLICT DO NOTHING
+         RETURNING amount_tyiyn"
     ))?;
-    let begun = insert
-        .query_map([serde_json::Value::Array(rows).to_string()], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    if begun.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let ids = serde_json::Value::from(begun.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>());
-    tx.prepare_cached(
+    let mut events = tx.prepare_cached(
         "INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
-         SELECT p.id, e.column2, e.column3, e.column4, p.created_at
-         FROM json_each(?1) AS b
-           JOIN payments AS p ON p.id = b.value
-           CROSS JOIN (VALUES (1, NULL, 'created', 'form submitted'),
-                              (2, 'created', 'authorising', 'sending to the acquirer')) AS e
-         ORDER BY b.key, e.column1",
-    )?
-    .execute([ids.to_string()])?;
-    begun
-        .into_iter()
-        .map(|(id, amount)| {
-            let amount = Money::from_tyiyn(amount).map_err(|_| StoreError::Corrupt("amount"))?;
-            Ok((id, amount))
-        })
-        .collect()
-}
-
-/// The changes of `changes` as a JSON array for `json_each`.
-fn changes_json<'a>(changes: impl Iterator<Item = &'a &'a MovePayment>) -> String {
-    let rows: Vec<serde_json::Value> = changes
-        .map(|c| {
-            serde_json::json!({
-                "id": c.id,
-                "from": c.from.as_str(),
-                "to": c.to.as_str(),
-                "reason": c.reason,
-                "decline_reason": c.decline_reason,
-                "processor_reference": c.reference,
-                "challenge_url": c.challenge_url,
-                "final": c.to.is_final(),
-                "at": sqlite_time(c.at),
-            })
-        })
-        .collect();
-    serde_json::Value::Array(rows).to_string()
+         VALUES (?1, NULL, 'created', 'form submitted', ?2),
+                (?1, 'created', 'authorising', 'sending to the acquirer', ?2)",
+    )?;
+    let mut begun = HashMap::with_capacity(payments.len());
+    for p in payments {
+        let at = sqlite_time(p.at);
+        let amount: Option<i64> = insert
+            .query_map(
+                params![
+                    p.id,
+                    p.idempotency_key,
+                    p.code,
+                    p.brand,
+                    p.first_six,
+                    p.last_four,
+                    p.cardholder,
+                    at,
+                    p.privacy_policy_edition,
+                    p.user_agreement_edition,
+                ],
+                |row| row.get(0),
+            )?
+            .next()
+            .transpose()?;
+        let Some(amount) = amount else { continue };
+        events.execute(params![p.id, at])?;
+        let amount = Money::from_tyiyn(amount).map_err(|_| StoreError::Corrupt("amount"))?;
+        begun.insert(p.id.clone(), amount);
+    }
+    Ok(begun)
 }
 
 /// Applies guarded moves (each payment at most once) with their events,
@@ -431,49 +394,45 @@ fn move_payments(
     tx: &rusqlite::Transaction<'_>,
     changes: &[&MovePayment],
 ) -> Result<HashSet<String>, StoreError> {
-    let moved = tx
-        .prepare_cached(
-            "UPDATE payments
-             SET status = c.value ->> 'to', updated_at = c.value ->> 'at',
-                 decline_reason = COALESCE(c.value ->> 'decline_reason', decline_reason),
-                 processor_reference = COALESCE(c.value ->> 'processor_reference',
-                                                processor_reference),
-                 challenge_url = COALESCE(c.value ->> 'challenge_url', challenge_url),
-                 completed_at = CASE WHEN c.value ->> 'final' THEN c.value ->> 'at'
-                                     ELSE completed_at END
-             FROM json_each(?1) AS c
-             WHERE payments.id = c.value ->> 'id' AND payments.status = c.value ->> 'from'
-             RETURNING payments.id",
-        )?
-        .query_map([changes_json(changes.iter())], |row| {
-            row.get::<_, String>(0)
-        })?
-        .collect::<Result<HashSet<_>, _>>()?;
-    if moved.is_empty() {
-        return Ok(moved);
-    }
-    tx.prepare_cached(
+    let mut update = tx.prepare_cached(
+        "UPDATE payments
+         SET status = ?1, updated_at = ?2,
+             decline_reason = COALESCE(?3, decline_reason),
+             processor_reference = COALESCE(?4, processor_reference),
+             challenge_url = COALESCE(?5, challenge_url),
+             completed_at = CASE WHEN ?6 THEN ?2 ELSE completed_at END
+         WHERE id = ?7 AND status = ?8",
+    )?;
+    let mut event = tx.prepare_cached(
         "INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
-         SELECT c.value ->> 'id', c.value ->> 'from', c.value ->> 'to', c.value ->> 'reason',
-                c.value ->> 'at'
-         FROM json_each(?1) AS c ORDER BY c.key",
-    )?
-    .execute([changes_json(
-        changes.iter().filter(|c| moved.contains(&c.id)),
-    )])?;
-    let succeeded: Vec<&str> = changes
-        .iter()
-        .filter(|c| c.to == PaymentState::Succeeded && moved.contains(&c.id))
-        .map(|c| c.id.as_str())
-        .collect();
-    if !succeeded.is_empty() {
-        tx.prepare_cached(
-            "UPDATE payment_requests SET status = 'paid'
-             WHERE status = 'awaiting_payment'
-               AND code IN (SELECT p.code FROM json_each(?1) AS s
-                            JOIN payments AS p ON p.id = s.value)",
-        )?
-        .execute([serde_json::Value::from(succeeded).to_string()])?;
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut paid = tx.prepare_cached(
+        "UPDATE payment_requests SET status = 'paid'
+         WHERE status = 'awaiting_payment'
+           AND code = (SELECT code FROM payments WHERE id = ?1)",
+    )?;
+    let mut moved = HashSet::with_capacity(changes.len());
+    for c in changes {
+        let at = sqlite_time(c.at);
+        let rows = update.execute(params![
+            c.to.as_str(),
+            at,
+            c.decline_reason,
+            c.reference,
+            c.challenge_url,
+            c.to.is_final(),
+            c.id,
+            c.from.as_str(),
+        ])?;
+        if rows != 1 {
+            continue;
+        }
+        event.execute(params![c.id, c.from.as_str(), c.to.as_str(), c.reason, at])?;
+        if c.to == PaymentState::Succeeded {
+            paid.execute(params![c.id])?;
+        }
+        moved.insert(c.id.clone());
     }
     Ok(moved)
 }
