@@ -11,6 +11,10 @@
 //! Nobody hears "written" before the commit that holds their write is on
 //! disk, and no write waits for a timer: a batch is simply what queued while
 //! the previous one was being committed.
+//!
+//! PostgreSQL's workers are tasks on this queue. SQLite's writer thread
+//! gathers its batches the same way from a queue of its own, which also
+//! carries the store's other writes (`super::sqlite`).
 
 use super::StoreError;
 use std::future::Future;

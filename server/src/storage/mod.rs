@@ -1,7 +1,9 @@
 //! Durable storage of payment requests and payments. Everything the service
 //! needs goes through [`PaymentStore`]; SQLite (one file, zero setup) and
 //! PostgreSQL (several servers behind a load balancer) implement it with the
-//! same SQL, written once in [`sql`].
+//! same reads, written once in [`sql`], and each its own way of committing
+//! the payments' writes in batches (group commit: [`batch`], [`sqlite`],
+//! [`postgres`]).
 //!
 //! A payment only ever moves by a guarded update (`... WHERE status = <from>`)
 //! checked against `domain::PaymentState`, and every move writes an event.

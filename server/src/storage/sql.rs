@@ -6,9 +6,9 @@
 //! each backend, and the storage tests run against both.
 //!
 //! The two writes of every payment (begin and move) are not run by their
-//! caller: they go through a group-commit queue ([`super::batch`]) as
-//! [`Write`]s, and each backend commits a batch of them its own way
-//! ([`super::sqlite`], [`super::postgres`]).
+//! caller: they are queued as [`Write`]s, and [`commit`] hands each batch
+//! to the backend's [`BatchWriter`] ([`super::sqlite`], [`super::postgres`]),
+//! answering every writer once the commit holding its write is durable.
 
 use super::postgres::PostgresStore;
 use super::sqlite::SqliteStore;
