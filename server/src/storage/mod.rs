@@ -55,9 +55,6 @@ pub enum StoreError {
     /// The editions the citizen accepted are no longer the ones in force.
     #[error("a document edition changed since the form was shown")]
     EditionsChanged,
-    /// The commit that held this write failed; nothing of the batch was written.
-    #[error("database error in a group commit: {0}")]
-    Batch(Arc<sqlx::Error>),
     /// The group-commit worker is gone (the server is shutting down).
     #[error("the database writer has stopped")]
     WriterStopped,
