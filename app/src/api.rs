@@ -114,6 +114,9 @@ pub enum PayError {
     /// A new edition of a document took effect after the form was shown:
     /// nothing was charged; the citizen reads it and submits again.
     EditionsChanged,
+    /// Too many people at once: nothing was charged; the same form may be
+    /// sent again in a moment.
+    Busy,
     /// Something failed on our side; details are in the server log only.
     Internal,
 }
@@ -127,6 +130,7 @@ impl PayError {
             PayError::ProcessorUnavailable { .. } => "pay_processor_unavailable",
             PayError::StaleForm { .. } => "pay_stale_form",
             PayError::EditionsChanged => "edition_changed_notice",
+            PayError::Busy => "pay_busy",
             PayError::Internal => "internal_error",
         }
     }
@@ -170,5 +174,15 @@ impl FromServerFnError for PayError {
 #[server(prefix = "/api", endpoint = "pay", input = server_fn::codec::Json)]
 pub async fn pay(form: CardFormValues) -> Result<PayResult, PayError> {
     let backend = use_context::<crate::backend::Backend>().ok_or(PayError::Internal)?;
-    crate::backend::pay(&backend, form).await
+    let outcome = crate::backend::pay(&backend, form).await;
+    if let (Err(PayError::Busy), Some(response)) =
+        (&outcome, use_context::<leptos_axum::ResponseOptions>())
+    {
+        response.set_status(http::StatusCode::SERVICE_UNAVAILABLE);
+        response.insert_header(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from_static(crate::backend::RETRY_AFTER_SECS),
+        );
+    }
+    outcome
 }

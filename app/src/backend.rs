@@ -210,8 +210,14 @@ pub enum ServiceError {
     RateLimited,
     /// The acquirer did not process the payment: nothing was charged.
     ProcessorUnavailable,
+    /// No database connection came free in time: the citizen is asked to
+    /// try again in a moment (a 503 with `Retry-After`). Nothing happened.
+    Busy,
     Internal,
 }
+
+/// How long a busy page asks the browser to wait before trying again.
+pub const RETRY_AFTER_SECS: &str = "2";
 
 /// A payment as its status page shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -375,6 +381,7 @@ pub async fn pay(backend: &Backend, form: CardFormValues) -> Result<PayResult, P
         Err(ServiceError::ProcessorUnavailable) => Err(PayError::ProcessorUnavailable {
             next_key: backend.new_idempotency_key(),
         }),
+        Err(ServiceError::Busy) => Err(PayError::Busy),
         Err(ServiceError::Internal | ServiceError::RateLimited) => Err(PayError::Internal),
     }
 }

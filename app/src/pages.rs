@@ -6,7 +6,7 @@
 use crate::api::{CardFormValues, PayError, PayResult};
 use crate::backend::{
     Backend, DocumentKind, EditionRef, EditionsInForce, PaymentRequestView, PaymentStatusView,
-    ReceiptView, current_month, is_hex_id, not_payable_key,
+    ReceiptView, ServiceError, current_month, is_hex_id, not_payable_key,
 };
 use crate::feedback::{FeedbackField, FeedbackForm, TOPICS};
 use crate::i18n::*;
@@ -79,6 +79,25 @@ fn set_status(status: StatusCode) {
     if let Some(response) = use_context::<ResponseOptions>() {
         response.set_status(status);
     }
+}
+
+/// The page for a service that failed: 503, and for a busy database a
+/// `Retry-After` and "try again in a moment" instead of "something broke".
+fn unavailable(locale: Locale, error: &ServiceError) -> AnyView {
+    set_status(StatusCode::SERVICE_UNAVAILABLE);
+    let key = match error {
+        ServiceError::Busy => {
+            if let Some(response) = use_context::<ResponseOptions>() {
+                response.insert_header(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from_static(crate::backend::RETRY_AFTER_SECS),
+                );
+            }
+            "busy_try_again"
+        }
+        _ => "internal_error",
+    };
+    problem(message(locale, key))
 }
 
 #[component]
@@ -245,7 +264,7 @@ async fn lookup(backend: Backend, locale: Locale, raw: String) -> AnyView {
             view! { <RequestSummary request/> {action} }.into_any()
         }
         Ok(None) => problem(message(locale, "lookup_unknown")),
-        Err(_) => problem(message(locale, "internal_error")),
+        Err(error) => unavailable(locale, &error),
     }
 }
 
@@ -324,10 +343,7 @@ async fn pay_page(
             set_status(StatusCode::NOT_FOUND);
             return problem(message(locale, "lookup_unknown"));
         }
-        Err(_) => {
-            set_status(StatusCode::SERVICE_UNAVAILABLE);
-            return problem(message(locale, "internal_error"));
-        }
+        Err(error) => return unavailable(locale, &error),
     };
     if !request.status.is_payable() {
         let reason = message(locale, not_payable_key(request.status));
@@ -353,9 +369,9 @@ async fn pay_page(
         }
         None => (CardFormValues::default(), Vec::new(), None),
     };
-    let Ok(editions) = backend.editions_in_force().await else {
-        set_status(StatusCode::SERVICE_UNAVAILABLE);
-        return problem(message(locale, "internal_error"));
+    let editions = match backend.editions_in_force().await {
+        Ok(editions) => editions,
+        Err(error) => return unavailable(locale, &error),
     };
     // Made once per rendered form: every submit of it is one attempt.
     let idempotency_key = if is_hex_id(&values.idempotency_key) {
@@ -476,10 +492,7 @@ fn ReceiptPage() -> impl IntoView {
                 set_status(StatusCode::NOT_FOUND);
                 problem(message(locale, "receipt_not_found"))
             }
-            Err(_) => {
-                set_status(StatusCode::SERVICE_UNAVAILABLE);
-                problem(message(locale, "internal_error"))
-            }
+            Err(error) => unavailable(locale, &error),
         }
     });
     view! {
@@ -598,14 +611,11 @@ fn PaymentPage() -> impl IntoView {
                 }
                 .into_any()
             }
-            Err(_) => {
-                set_status(StatusCode::SERVICE_UNAVAILABLE);
-                view! {
-                    <h1>{td_string!(locale, payment_title)}</h1>
-                    {problem(message(locale, "internal_error"))}
-                }
-                .into_any()
+            Err(error) => view! {
+                <h1>{td_string!(locale, payment_title)}</h1>
+                {unavailable(locale, &error)}
             }
+            .into_any(),
         }
     });
     view! {
@@ -635,10 +645,7 @@ fn DocumentsPage() -> impl IntoView {
                 set_last_modified(editions.last_change());
                 view! { <DocumentLinks editions/> }.into_any()
             }
-            Err(_) => {
-                set_status(StatusCode::SERVICE_UNAVAILABLE);
-                problem(message(locale, "internal_error"))
-            }
+            Err(error) => unavailable(locale, &error),
         }
     });
     view! {
@@ -678,9 +685,9 @@ fn DocumentPage() -> impl IntoView {
             backend.document(kind, edition, lang::tag(locale)).await,
             backend.editions_in_force().await,
         );
-        let (Ok(document), Ok(editions)) = (document, editions) else {
-            set_status(StatusCode::SERVICE_UNAVAILABLE);
-            return problem(message(locale, "internal_error"));
+        let (document, editions) = match (document, editions) {
+            (Ok(document), Ok(editions)) => (document, editions),
+            (Err(error), _) | (_, Err(error)) => return unavailable(locale, &error),
         };
         let Some(document) = document else {
             return document_not_found(locale);
@@ -727,12 +734,12 @@ fn ArchivePage() -> impl IntoView {
         let Some(kind) = slug.as_deref().and_then(DocumentKind::from_slug) else {
             return document_not_found(locale);
         };
-        let (Ok(editions), Ok(in_force)) = (
+        let (editions, in_force) = match (
             backend.document_editions(kind).await,
             backend.editions_in_force().await,
-        ) else {
-            set_status(StatusCode::SERVICE_UNAVAILABLE);
-            return problem(message(locale, "internal_error"));
+        ) {
+            (Ok(editions), Ok(in_force)) => (editions, in_force),
+            (Err(error), _) | (_, Err(error)) => return unavailable(locale, &error),
         };
         // The footer names both documents' editions: either one changes the page.
         set_last_modified(in_force.last_change());

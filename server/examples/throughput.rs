@@ -53,7 +53,7 @@ use chrono::{DateTime, Utc};
 use domain::{Money, PaymentCode, RequestStatus, ServiceKind};
 use server::Application;
 use server::config::{Config, ProcessorKind};
-use server::storage::{PaymentRequest, PaymentStore, sqlite_options};
+use server::storage::{PaymentRequest, PaymentStore};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::SqlitePoolOptions;
 use std::error::Error;
@@ -323,6 +323,9 @@ fn config(database_url: &str) -> Config {
         stale_after: Duration::from_secs(60),
         abandon_after: Duration::from_secs(90 * 60),
         behind_proxy: false,
+        store: server::storage::StoreOptions::default(),
+        documents_refresh: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(30),
     }
 }
 
@@ -593,12 +596,19 @@ fn row(n: usize) -> (String, String, DateTime<Utc>) {
 }
 
 /// Single-row autocommit inserts into `bench_insert` of a new SQLite file in
-/// `dir`, with the store's connection settings and pool size.
+/// `dir`, with the store's durability settings (WAL, a full sync per commit).
 async fn sqlite_raw(dir: &Path) -> Result<Op, BoxError> {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
     let url = format!("sqlite://{}?mode=rwc", dir.join("raw.db").display());
+    let options = url
+        .parse::<SqliteConnectOptions>()?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(std::time::Duration::from_secs(10));
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
-        .connect_with(sqlite_options(&url)?)
+        .connect_with(options)
         .await?;
     sqlx::query(
         "CREATE TABLE bench_insert (id TEXT PRIMARY KEY, payload TEXT NOT NULL, at TEXT NOT NULL)",

@@ -61,6 +61,12 @@ pub struct Config {
     pub abandon_after: Duration,
     /// A proxy in front sets `X-Forwarded-For`; its last entry is the client.
     pub behind_proxy: bool,
+    /// Connections and the longest wait for one (then a 503 "try again").
+    pub store: crate::storage::StoreOptions,
+    /// How often each server checks the database for new document editions.
+    pub documents_refresh: Duration,
+    /// The longest any request may take before it is answered 503.
+    pub request_timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +86,16 @@ fn number(name: &'static str, default: u64) -> Result<u64, ConfigError> {
             name,
             reason: format!("expected a whole number, got {value:?}"),
         }),
+    }
+}
+
+fn positive(name: &'static str, default: u64) -> Result<u64, ConfigError> {
+    match number(name, default)? {
+        0 => Err(ConfigError::Invalid {
+            name,
+            reason: "must be more than 0".into(),
+        }),
+        n => Ok(n),
     }
 }
 
@@ -157,6 +173,13 @@ impl Config {
             stale_after: Duration::from_secs(number("TOLEM_STALE_AFTER_SECS", 60)?),
             abandon_after: Duration::from_secs(60 * number("TOLEM_ABANDON_AFTER_MINUTES", 90)?),
             behind_proxy: flag("TOLEM_BEHIND_PROXY", false)?,
+            store: crate::storage::StoreOptions {
+                wait: Duration::from_millis(positive("TOLEM_DB_WAIT_MS", 2_000)?),
+                sqlite_readers: positive("TOLEM_DB_SQLITE_READERS", 4)? as usize,
+                postgres_connections: positive("TOLEM_DB_POSTGRES_CONNECTIONS", 16)? as usize,
+            },
+            documents_refresh: Duration::from_secs(positive("TOLEM_DOCUMENTS_REFRESH_SECS", 2)?),
+            request_timeout: Duration::from_secs(positive("TOLEM_REQUEST_TIMEOUT_SECS", 30)?),
         })
     }
 }

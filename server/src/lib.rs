@@ -4,6 +4,7 @@
 pub mod config;
 pub mod demo;
 pub mod documents;
+pub mod health;
 pub mod processor;
 pub mod service;
 pub mod storage;
@@ -15,6 +16,7 @@ use acquirer::client::ClientConfig;
 use acquirer::engine::{Engine, EngineConfig};
 use app::backend::{Backend, SupportContacts};
 use config::{Config, ProcessorKind};
+use documents::Documents;
 use leptos::prelude::LeptosOptions;
 use processor::{CardProcessor, GatewayProcessor, SandboxProcessor};
 use service::{Clock, Payments, Timings};
@@ -43,6 +45,7 @@ pub struct Application {
     /// (tests read its ledger and counters).
     pub sandbox: Option<Arc<Engine>>,
     reconcile_every: Duration,
+    documents_refresh: Duration,
 }
 
 fn duration(std: Duration) -> chrono::Duration {
@@ -55,7 +58,7 @@ impl Application {
     }
 
     pub async fn build_with_clock(config: Config, clock: Clock) -> Result<Application, StartError> {
-        let store = storage::connect(&config.database_url).await?;
+        let store = storage::connect_with(&config.database_url, &config.store).await?;
         tracing::info!(backend = store.backend(), "storage ready");
         if config.demo_data {
             let seeded = demo::seed(store.as_ref(), clock()).await?;
@@ -106,7 +109,10 @@ impl Application {
             };
         let brand_table = domain::BrandTable::with_elcart_prefix(&config.elcart_prefix)
             .map_err(|e| StartError::Config(format!("TOLEM_ELCART_PREFIX: {e:?}")))?;
-        let payments = Arc::new(Payments {
+        let documents = Documents::load(store.clone()).await?;
+        let payments = Arc::new_cyclic(|me| Payments {
+            me: me.clone(),
+            documents,
             store,
             processor,
             brand_table,
@@ -136,6 +142,7 @@ impl Application {
             sandbox: sandbox.clone(),
             notification_key,
             behind_proxy: config.behind_proxy,
+            request_timeout: config.request_timeout,
         });
         Ok(Application {
             listener,
@@ -143,6 +150,7 @@ impl Application {
             payments,
             sandbox,
             reconcile_every: config.reconcile_every,
+            documents_refresh: config.documents_refresh,
         })
     }
 
@@ -157,6 +165,7 @@ impl Application {
             self.payments.clone(),
             self.reconcile_every,
         ));
+        let documents = self.payments.documents.watch(self.documents_refresh);
         let served = axum::serve(
             self.listener,
             self.router
@@ -165,6 +174,7 @@ impl Application {
         .with_graceful_shutdown(shutdown_signal())
         .await;
         worker.abort();
+        documents.abort();
         served
     }
 }

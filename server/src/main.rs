@@ -163,7 +163,14 @@ async fn publish_command(args: &[String]) -> ExitCode {
         edition.language.clone(),
         edition.effective_from,
     );
-    match publish(store.as_ref(), edition, now).await {
+    let documents = match server::documents::Documents::load(store).await {
+        Ok(documents) => documents,
+        Err(error) => {
+            eprintln!("tolem publish: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match publish(&documents, edition, now).await {
         Ok(number) => {
             println!(
                 "published edition {number} of {document} ({language}), in force from {}",

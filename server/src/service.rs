@@ -11,6 +11,7 @@
 //! - a payment code is held by at most one live payment (a unique index);
 //! - an answer that may hide a charge is `unknown`, never a failure.
 
+use crate::documents::Documents;
 use crate::processor::{Authorisation, CardProcessor, Outcome, ProcessorError};
 use crate::storage::FeedbackRecord;
 use crate::storage::{Change, NewPayment, PaymentRecord, PaymentStore, StoreError};
@@ -69,7 +70,11 @@ pub fn new_id() -> String {
 const FEEDBACK_PER_HOUR: i64 = 5;
 
 pub struct Payments {
+    /// This service itself, for the tasks it starts.
+    pub me: std::sync::Weak<Payments>,
     pub store: Arc<dyn PaymentStore>,
+    /// The document editions, kept in memory.
+    pub documents: Arc<Documents>,
     pub processor: Arc<dyn CardProcessor>,
     pub brand_table: BrandTable,
     pub elcart_prefix: String,
@@ -81,10 +86,16 @@ pub struct Payments {
     pub timings: Timings,
 }
 
+/// A storage error as the citizen hears of it: "busy, try again in a
+/// moment" when no connection came free in time (already logged, once a
+/// second, by the store), otherwise our failure, logged here.
 fn internal(context: &'static str) -> impl Fn(StoreError) -> ServiceError {
-    move |error| {
-        tracing::error!(%error, context, "storage failed");
-        ServiceError::Internal
+    move |error| match error {
+        StoreError::Busy => ServiceError::Busy,
+        error => {
+            tracing::error!(%error, context, "storage failed");
+            ServiceError::Internal
+        }
     }
 }
 
@@ -193,6 +204,11 @@ pub struct ReconcileReport {
 }
 
 impl Payments {
+    /// The service's clock (tests move it).
+    pub fn now_utc(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
     /// Applies a settlement to a payment still in `from`. When someone else
     /// moved it first (a notification, another server), their move stands.
     async fn settle(
@@ -291,6 +307,50 @@ impl Payments {
         self.settle(&record.id, from, settlement)
             .await
             .map_err(internal("reconcile"))
+    }
+
+    /// Sends an `authorising` payment to the acquirer and records its answer.
+    async fn authorise_and_settle(
+        &self,
+        id: String,
+        code: PaymentCode,
+        amount: domain::Money,
+        card: CheckedCard,
+    ) -> Result<ChargeOutcome, ServiceError> {
+        let return_url = format!("{}/payment/{id}/3ds", self.public_url);
+        let answer = self
+            .processor
+            .authorise(Authorisation {
+                order_id: &id,
+                amount,
+                card: &card,
+                return_url: &return_url,
+            })
+            .await;
+        drop(card);
+        if let Err(error) = &answer {
+            tracing::warn!(payment_id = %id, %error, "acquirer gave no clear answer");
+        }
+        let settlement = Settlement::from_answer(answer, "authorise");
+        let (to, decline) = (settlement.to, settlement.decline);
+        match self
+            .settle(&id, PaymentState::Authorising, settlement)
+            .await
+        {
+            Ok(true) => {
+                tracing::info!(payment_id = %id, code = %code, state = %to, "payment submitted");
+                outcome_in(&id, to, decline)
+            }
+            // A notification or another server settled it first: theirs stands.
+            Ok(false) => outcome_of(&self.record(&id).await?.ok_or(ServiceError::Internal)?),
+            Err(error) => {
+                // The acquirer may have charged: reconciliation settles it, and
+                // the citizen waits on the status page rather than being told
+                // (perhaps wrongly) that nothing happened.
+                tracing::error!(payment_id = %id, %error, "could not record the acquirer's answer");
+                Ok(ChargeOutcome::Continue { payment_id: id })
+            }
+        }
     }
 
     /// One pass of the reconciliation worker: settles unknown and stale
@@ -449,6 +509,11 @@ impl PaymentService for Payments {
             // since, nothing is charged until the citizen has seen the new one.
             Err(StoreError::EditionsChanged) => {
                 tracing::info!(code = %code, "payment held: a document edition changed since the form was shown");
+                // The form shown next must name the new edition, even if
+                // another server published it since this one last looked.
+                if let Err(error) = self.documents.refresh().await {
+                    tracing::warn!(%error, "could not reload the document editions");
+                }
                 return Err(ServiceError::EditionsChanged);
             }
             Err(StoreError::CodeBusy) => {
@@ -463,40 +528,21 @@ impl PaymentService for Payments {
             Err(error) => return Err(internal("begin payment")(error)),
         };
 
-        let return_url = format!("{}/payment/{id}/3ds", self.public_url);
-        let answer = self
-            .processor
-            .authorise(Authorisation {
-                order_id: &id,
-                amount,
-                card: &card,
-                return_url: &return_url,
-            })
-            .await;
-        drop(card);
-        if let Err(error) = &answer {
-            tracing::warn!(payment_id = %id, %error, "acquirer gave no clear answer");
-        }
-        let settlement = Settlement::from_answer(answer, "authorise");
-        let (to, decline) = (settlement.to, settlement.decline);
-        match self
-            .settle(&id, PaymentState::Authorising, settlement)
-            .await
-        {
-            Ok(true) => {
-                tracing::info!(payment_id = %id, code = %code, state = %to, "payment submitted");
-                outcome_in(&id, to, decline)
-            }
-            // A notification or another server settled it first: theirs stands.
-            Ok(false) => outcome_of(&self.record(&id).await?.ok_or(ServiceError::Internal)?),
-            Err(error) => {
-                // The acquirer may have charged: reconciliation settles it, and
-                // the citizen waits on the status page rather than being told
-                // (perhaps wrongly) that nothing happened.
-                tracing::error!(payment_id = %id, %error, "could not record the acquirer's answer");
-                Ok(ChargeOutcome::Continue { payment_id: id })
-            }
-        }
+        // From here on the payment is the acquirer's business: it goes on in
+        // a task of its own, so a citizen who hangs up (or a request that
+        // times out) never leaves it `authorising` with the answer unheard.
+        let Some(payments) = self.me.upgrade() else {
+            return Err(ServiceError::Internal);
+        };
+        let code = code.clone();
+        let finish =
+            tokio::spawn(
+                async move { payments.authorise_and_settle(id, code, amount, card).await },
+            );
+        finish.await.unwrap_or_else(|error| {
+            tracing::error!(%error, "a payment's task ended abnormally");
+            Err(ServiceError::Internal)
+        })
     }
 
     async fn payment_status(&self, id: &str) -> Result<Option<PaymentStatusView>, ServiceError> {
@@ -575,31 +621,13 @@ impl PaymentService for Payments {
             .await
             .map_err(internal("receipt"))?;
         let Some(p) = payment else { return Ok(None) };
-        let index = self
-            .store
-            .edition_index()
-            .await
-            .map_err(internal("edition index"))?;
+        let library = self.documents.library();
         let accepted = [
             (DocumentKind::PrivacyPolicy, p.privacy_policy_edition),
             (DocumentKind::UserAgreement, p.user_agreement_edition),
         ]
         .into_iter()
-        .filter_map(|(kind, edition)| {
-            let edition = edition?;
-            index
-                .iter()
-                .find(|r| r.document == kind.slug() && r.edition == edition)
-                .map(|r| {
-                    (
-                        kind,
-                        EditionRef {
-                            edition,
-                            effective_from: r.effective_from,
-                        },
-                    )
-                })
-        })
+        .filter_map(|(kind, edition)| Some((kind, library.edition(kind, edition?)?)))
         .collect();
         Ok(Some(ReceiptView {
             receipt_number: format!("TLM-{:08}", p.receipt_number),
@@ -617,8 +645,9 @@ impl PaymentService for Payments {
     }
 
     async fn editions_in_force(&self) -> Result<EditionsInForce, ServiceError> {
-        crate::documents::editions_in_force(self.store.as_ref(), self.now())
-            .await
+        self.documents
+            .library()
+            .in_force(self.now())
             .map_err(internal("editions in force"))
     }
 
@@ -628,15 +657,14 @@ impl PaymentService for Payments {
         edition: Option<u32>,
         language: &str,
     ) -> Result<Option<DocumentView>, ServiceError> {
-        crate::documents::document(self.store.as_ref(), kind, edition, language, self.now())
-            .await
-            .map_err(internal("document"))
+        Ok(self
+            .documents
+            .library()
+            .document(kind, edition, language, self.now()))
     }
 
     async fn document_editions(&self, kind: DocumentKind) -> Result<Vec<EditionRef>, ServiceError> {
-        crate::documents::editions(self.store.as_ref(), kind, self.now())
-            .await
-            .map_err(internal("document editions"))
+        Ok(self.documents.library().in_effect(kind, self.now()))
     }
 
     async fn send_feedback(&self, feedback: Feedback) -> Result<(), ServiceError> {

@@ -25,6 +25,7 @@ use serde::Deserialize;
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::timeout::TimeoutLayer;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -38,6 +39,8 @@ pub struct AppState {
     /// Whether a proxy in front of us sets `X-Forwarded-For` (its last entry
     /// is then the client's address).
     pub behind_proxy: bool,
+    /// The longest a request may take; then it is answered 503.
+    pub request_timeout: std::time::Duration,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -71,7 +74,8 @@ pub fn router(state: AppState) -> Router {
         .route("/feedback", post(feedback_post))
         .route("/api/acquirer/notifications", post(acquirer_notification))
         .route("/lang/{tag}", get(switch_language))
-        .route("/health", get(|| async { "ok" }))
+        .route("/health", get(crate::health::ready))
+        .route("/health/live", get(crate::health::live))
         .nest_service(
             "/pkg",
             ServeDir::new(pkg_dir)
@@ -84,6 +88,13 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(move |req: Request| not_found(req))
         .layer(middleware::from_fn(conditional_documents))
+        // Everything a request starts in the database or at the acquirer
+        // runs in tasks of its own (see `storage`, `service`): ending a
+        // request early here cancels only its waiting.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            state.request_timeout,
+        ))
         .layer(middleware::from_fn(security_headers))
         .layer(CompressionLayer::new().br(true).gzip(true))
         .with_state(state)
@@ -123,6 +134,7 @@ async fn pay_form_post(
         shown.idempotency_key = next_key.to_string();
     }
     let status = match &outcome {
+        Err(PayError::Busy) => StatusCode::SERVICE_UNAVAILABLE,
         Err(PayError::Invalid(_)) => StatusCode::UNPROCESSABLE_ENTITY,
         Err(
             PayError::NotPayable { .. } | PayError::StaleForm { .. } | PayError::EditionsChanged,
@@ -139,7 +151,18 @@ async fn pay_form_post(
     if response.status().is_success() {
         *response.status_mut() = status;
     }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        retry_after(&mut response);
+    }
     response
+}
+
+/// Asks the browser to come back in a moment (a busy database).
+fn retry_after(response: &mut Response) {
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from_static(app::backend::RETRY_AFTER_SECS),
+    );
 }
 
 /// Renders the app for `request` with extra context (a posted form's state).
@@ -204,6 +227,11 @@ async fn feedback_post(State(state): State<AppState>, request: Request) -> Respo
                     Some("feedback_rate_limited"),
                     StatusCode::TOO_MANY_REQUESTS,
                 ),
+                Err(ServiceError::Busy) => (
+                    Vec::new(),
+                    Some("busy_try_again"),
+                    StatusCode::SERVICE_UNAVAILABLE,
+                ),
                 Err(_) => (
                     Vec::new(),
                     Some("internal_error"),
@@ -227,6 +255,9 @@ async fn feedback_post(State(state): State<AppState>, request: Request) -> Respo
     let mut response = render_with(&state, parts, move || provide_context(posted.clone())).await;
     if response.status().is_success() {
         *response.status_mut() = status;
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        retry_after(&mut response);
     }
     response
 }

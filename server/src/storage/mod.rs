@@ -1,19 +1,27 @@
-//! Durable storage of payment requests and payments. Everything the service
-//! needs goes through [`PaymentStore`]; SQLite (one file, zero setup) and
-//! PostgreSQL (several servers behind a load balancer) implement it with the
-//! same reads, written once in [`sql`], and each its own way of committing
-//! the payments' writes in batches (group commit: [`batch`], [`sqlite`],
-//! [`postgres`]).
+//! Durable storage of payment requests, payments, document editions and
+//! feedback. Everything the services need goes through [`PaymentStore`],
+//! implemented once ([`store`]) over a [`backend::Backend`]: SQLite (one
+//! file, zero setup: [`sqlite`]) or PostgreSQL (several servers behind a
+//! load balancer: [`postgres`]). The SQL and its row decoders are in
+//! [`queries`]; payment writes share commits through [`group_commit`].
 //!
 //! A payment only ever moves by a guarded update (`... WHERE status = <from>`)
 //! checked against `domain::PaymentState`, and every move writes an event.
+//! No caller ever holds a connection: database work runs on the backend's
+//! own threads or tasks, and a wait for it is short and bounded.
 
-mod batch;
+mod backend;
+#[cfg(test)]
+mod busy_tests;
+mod group_commit;
 mod postgres;
-mod sql;
+mod pressure;
+mod queries;
 mod sqlite;
+mod store;
 #[cfg(test)]
 mod tests;
+mod values;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -22,16 +30,24 @@ use domain::{
 };
 use std::sync::Arc;
 
-pub use postgres::PostgresStore;
-pub use sqlite::{SqliteStore, sqlite_options};
+pub use backend::{Connections, StoreOptions};
+use postgres::PostgresBackend;
+use sqlite::SqliteBackend;
+use store::SqlStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
-    /// An error of SQLite's writer connection.
     #[error("SQLite error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// No connection came free within the store's wait: the site is busy
+    /// and the citizen is asked to try again in a moment.
+    #[error("the database is busy")]
+    Busy,
+    /// A database thread or task could not start or ended abnormally.
+    #[error("database worker: {0}")]
+    Thread(String),
     #[error("migration error: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored value is not valid: {0}")]
@@ -65,13 +81,32 @@ pub enum StoreError {
 /// Opens the database named by `url` (SQLite file or PostgreSQL server) and
 /// applies its migrations.
 pub async fn connect(url: &str) -> Result<Arc<dyn PaymentStore>, StoreError> {
+    connect_with(url, &StoreOptions::default()).await
+}
+
+/// [`connect`] with the given connections and wait.
+pub async fn connect_with(
+    url: &str,
+    options: &StoreOptions,
+) -> Result<Arc<dyn PaymentStore>, StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PostgresStore::connect(url).await?))
+        let backend = PostgresBackend::connect(url, options).await?;
+        Ok(Arc::new(SqlStore::new(backend)))
     } else if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::connect(url).await?))
+        let backend = SqliteBackend::connect(url, options).await?;
+        Ok(Arc::new(SqlStore::new(backend)))
     } else {
         Err(StoreError::UnsupportedUrl)
     }
+}
+
+/// What identifies the set of editions in the database: it changes whenever
+/// one is added (editions are never changed or deleted).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EditionsStamp {
+    pub count: i64,
+    pub last_published: Option<DateTime<Utc>>,
+    pub last_effective: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,7 +143,7 @@ pub struct EditionRecord {
     pub edition: u32,
     pub language: String,
     pub effective_from: DateTime<Utc>,
-    /// Markdown; empty in [`PaymentStore::edition_index`].
+    /// Markdown.
     pub source: String,
     pub published_by: String,
     pub published_at: DateTime<Utc>,
@@ -235,10 +270,10 @@ pub trait PaymentStore: Send + Sync {
 
     /// Adds an edition; false when that document, edition and language exist.
     async fn insert_edition(&self, edition: &EditionRecord) -> Result<bool, StoreError>;
-    /// Every edition of `document` in every language, oldest first.
-    async fn editions(&self, document: &str) -> Result<Vec<EditionRecord>, StoreError>;
-    /// Every edition of every document, without the texts.
-    async fn edition_index(&self) -> Result<Vec<EditionRecord>, StoreError>;
+    /// Every edition of every document in every language, with its text.
+    async fn all_editions(&self) -> Result<Vec<EditionRecord>, StoreError>;
+    /// Changes whenever an edition is added, by any server.
+    async fn editions_stamp(&self) -> Result<EditionsStamp, StoreError>;
 
     async fn insert_feedback(&self, feedback: &FeedbackRecord) -> Result<(), StoreError>;
     /// Messages from `client` since `since`, for rate limiting.
@@ -247,4 +282,11 @@ pub trait PaymentStore: Send + Sync {
         client: &str,
         since: DateTime<Utc>,
     ) -> Result<i64, StoreError>;
+
+    /// Writes and reads back a row within the store's wait: whether this
+    /// server can serve citizens now.
+    async fn check_ready(&self, at: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// The connections reads go through, and how many are free now.
+    fn connections(&self) -> Connections;
 }

@@ -112,10 +112,14 @@ async fn the_documents_list_and_pages_speak_every_language() {
 #[tokio::test]
 async fn a_scheduled_edition_is_invisible_until_its_moment_then_in_force_without_a_restart() {
     let (app, clock) = app_with_clock().await;
-    let store = app.payments.store.as_ref();
     let at = clock.now() + Duration::hours(1);
     assert_eq!(
-        publish(store, second_edition("ru", None, at), clock.now()).await,
+        publish(
+            &app.payments.documents,
+            second_edition("ru", None, at),
+            clock.now()
+        )
+        .await,
         Ok(2)
     );
 
@@ -171,7 +175,7 @@ async fn a_repeat_visit_to_an_unchanged_document_costs_a_304() {
     assert_eq!(by_date.status(), 304);
 
     publish(
-        app.payments.store.as_ref(),
+        &app.payments.documents,
         second_edition("ru", None, clock.now()),
         clock.now(),
     )
@@ -222,7 +226,7 @@ async fn a_new_edition_between_form_and_submit_holds_the_payment_until_it_is_see
     let (app, clock) = app_with_clock().await;
     let key = app.form_key("11202600000002").await;
     publish(
-        app.payments.store.as_ref(),
+        &app.payments.documents,
         second_edition("ru", None, clock.now()),
         clock.now(),
     )
@@ -342,10 +346,10 @@ async fn the_publish_subcommand_publishes_a_good_file_and_refuses_a_malformed_on
     assert_eq!(bad_time.status.code(), Some(2));
 
     let store = server::storage::connect(&url).await.unwrap();
-    let editions = store.editions("user-agreement").await.unwrap();
+    let editions = store.all_editions().await.unwrap();
     let russian: Vec<u32> = editions
         .iter()
-        .filter(|e| e.language == "ru")
+        .filter(|e| e.document == "user-agreement" && e.language == "ru")
         .map(|e| e.edition)
         .collect();
     assert_eq!(russian, [1, 2], "only the good file was stored");

@@ -40,6 +40,9 @@ pub fn test_config(database_url: &str, processor: ProcessorKind, site_root: &str
         stale_after: Duration::from_secs(2),
         abandon_after: Duration::from_secs(90 * 60),
         behind_proxy: false,
+        store: server::storage::StoreOptions::default(),
+        documents_refresh: Duration::from_millis(200),
+        request_timeout: Duration::from_secs(30),
     }
 }
 

@@ -1,137 +1,19 @@
-//! The PostgreSQL store, for several servers behind a load balancer. Its
-//! payment writes are committed in batches, each batch one statement.
+//! PostgreSQL's payment batches: a whole batch (new payments and moves
+//! together) is one statement over arrays, which is atomic and commits on
+//! its own.
 
-use super::batch::WriteQueue;
-use super::sql::{
-    BatchWriter, BeginPayment, INSERT_EDITION, INSERT_FEEDBACK, INSERT_REQUEST, MARK_CHECKED,
-    MovePayment, Write, Written, commit, edition_in_force, numbered,
-};
-use super::*;
+use super::super::Money;
+use super::super::StoreError;
+use super::super::group_commit::{BatchWriter, BeginPayment, MovePayment, Written};
+use super::super::queries::edition_in_force;
 use async_trait::async_trait;
-use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::{Executor, Row};
-use std::time::Duration;
-
-/// Writes a statement may carry.
-const MAX_BATCH: usize = 256;
-/// Batches in flight at once: while one is being committed the next
-/// gathers. Measured on two cores against one, three, four and six, two
-/// gave the most payments per second and the least CPU per payment: one
-/// leaves a core idle during each commit, more cut the batches smaller.
-const WORKERS: usize = 2;
-
-pub struct PostgresStore {
-    pub(super) pool: PgPool,
-    pub(super) writes: WriteQueue<Write>,
-}
-
-impl PostgresStore {
-    /// Connects to the server and applies the migrations (PostgreSQL's
-    /// advisory lock lets several servers start at once).
-    pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
-            .await?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        // The batch statement is prepared once per connection and its plan
-        // kept. Its joins are lookups of a batch's rows by key, so these
-        // connections may only plan index lookups: left to itself, the
-        // planner makes its plan while `payments` is tiny on a new database
-        // and picks a hash join over a scan of the table, which the kept
-        // plan then repeats for every batch however large the table grows.
-        let batches = PgPoolOptions::new()
-            .max_connections(WORKERS as u32)
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(|connection, _| {
-                Box::pin(async move {
-                    connection
-                        .execute(
-                            "SET plan_cache_mode = force_generic_plan;
-                             SET enable_seqscan = off;
-                             SET enable_hashjoin = off;
-                             SET enable_mergejoin = off",
-                        )
-                        .await
-                        .map(drop)
-                })
-            })
-            .connect(url)
-            .await?;
-        let batches = Arc::new(PostgresBatches { pool: batches });
-        let writes = WriteQueue::start(WORKERS, MAX_BATCH, move |batch| {
-            let batches = batches.clone();
-            async move { commit(batches.as_ref(), batch).await }
-        });
-        Ok(PostgresStore { pool, writes })
-    }
-
-    pub(super) async fn write_request(
-        &self,
-        request: &PaymentRequest,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        sqlx::query(&numbered(INSERT_REQUEST))
-            .bind(request.code.as_str())
-            .bind(request.service.as_str())
-            .bind(&request.applicant_name)
-            .bind(request.amount.tyiyn())
-            .bind(request.status.as_str())
-            .bind(request.expires_at)
-            .bind(at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    pub(super) async fn write_checked(
-        &self,
-        id: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        sqlx::query(&numbered(MARK_CHECKED))
-            .bind(at)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    pub(super) async fn write_edition(&self, edition: &EditionRecord) -> Result<bool, StoreError> {
-        let inserted = sqlx::query(&numbered(INSERT_EDITION))
-            .bind(&edition.document)
-            .bind(i64::from(edition.edition))
-            .bind(&edition.language)
-            .bind(edition.effective_from)
-            .bind(&edition.source)
-            .bind(&edition.published_by)
-            .bind(edition.published_at)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        Ok(inserted == 1)
-    }
-
-    pub(super) async fn write_feedback(&self, feedback: &FeedbackRecord) -> Result<(), StoreError> {
-        sqlx::query(&numbered(INSERT_FEEDBACK))
-            .bind(&feedback.topic)
-            .bind(&feedback.message)
-            .bind(feedback.reply_email.as_deref())
-            .bind(feedback.receipt_number.as_deref())
-            .bind(&feedback.language)
-            .bind(&feedback.client)
-            .bind(feedback.at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-}
+use sqlx::Row;
+use sqlx::postgres::PgPool;
 
 /// Writes a batch in one statement (new payments and moves together),
 /// which is atomic and commits on its own.
 pub(super) struct PostgresBatches {
-    pool: PgPool,
+    pub(super) pool: PgPool,
 }
 
 #[async_trait]
