@@ -25,7 +25,8 @@ printf 'hydrate bundle (wasm + js), brotli: %s bytes (budget 102400)\n' "$bundle
 
 # Pages as served, from a throwaway server with demo data.
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+source scripts/free_port.sh
+port=$(free_port)
 LEPTOS_SITE_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$work/tolem.db?mode=rwc" TOLEM_DEMO_DATA=true \
   ./target/release/server >"$work/server.log" 2>&1 &
 pid=$!

@@ -16,9 +16,7 @@ work=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+source scripts/free_port.sh
 
 # start_server NAME: starts a server with demo data on a fresh SQLite file;
 # sets url_NAME and db_NAME.

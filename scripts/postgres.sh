@@ -11,7 +11,8 @@ if [[ -z "$pg_bin" ]]; then
   return 1 2>/dev/null || exit 1
 fi
 pg_dir=$(mktemp -d /tmp/tolem-pg.XXXXXX)
-pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+source "$(dirname "${BASH_SOURCE[0]}")/free_port.sh"
+pg_port=$(free_port)
 as_postgres() {
   if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 }

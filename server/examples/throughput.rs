@@ -8,7 +8,7 @@
 //! 1. creates one payable payment request per payment (not timed);
 //! 2. **payments/s, p50, p99**: 64 payer tasks (`--payers`) post `/api/pay`
 //!    over HTTP (keep-alive connections and a minimal client, see
-//!    [`Connections`]) with an approved test card, each
+//!    `bench_http`) with an approved test card, each
 //!    payment for its own code with a new idempotency key, `--payments` of
 //!    them (default 20000, or `BENCH_PAYMENTS`). A payment counts when the
 //!    answer is 200 and `Paid`; its latency runs from sending the request to
@@ -51,6 +51,9 @@
 
 use chrono::{DateTime, Utc};
 use domain::{Money, PaymentCode, RequestStatus, ServiceKind};
+mod bench_http;
+
+use bench_http::{Connections, cpu_busy};
 use server::Application;
 use server::config::{Config, ProcessorKind};
 use server::storage::{PaymentRequest, PaymentStore};
@@ -64,8 +67,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 type BoxError = Box<dyn Error + Send + Sync>;
 
@@ -143,28 +144,6 @@ struct Run {
     cpu: Option<Duration>,
 }
 
-/// Busy time of all cores since boot, from `/proc/stat` (Linux).
-fn cpu_busy() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let fields: Vec<u64> = stat
-        .lines()
-        .next()?
-        .split_whitespace()
-        .skip(1)
-        .map(|field| field.parse().unwrap_or(0))
-        .collect();
-    // user nice system idle iowait irq softirq steal ...: all but idle and
-    // iowait are work. The kernel counts in USER_HZ (100 per second).
-    let busy: u64 = fields
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !matches!(i, 3 | 4))
-        .take(8)
-        .map(|(_, ticks)| ticks)
-        .sum();
-    Some(Duration::from_millis(busy * 10))
-}
-
 impl Run {
     /// Machine CPU time per success, in microseconds.
     fn cpu_per_op_us(&self) -> Option<f64> {
@@ -178,13 +157,7 @@ impl Run {
 
     /// Nearest-rank percentile, in milliseconds.
     fn percentile_ms(&self, p: f64) -> f64 {
-        if self.latencies.is_empty() {
-            return f64::NAN;
-        }
-        let mut sorted = self.latencies.clone();
-        sorted.sort_unstable();
-        let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-        sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
+        bench_http::percentile_ms(&self.latencies, p)
     }
 }
 
@@ -357,103 +330,6 @@ async fn create_requests(store: Arc<dyn PaymentStore>, count: usize) -> Result<(
     }
 }
 
-/// Keep-alive HTTP/1.1 connections to the server, one per payer in flight.
-///
-/// The load generator shares the machine's cores with the server and the
-/// database, so it is kept to what a payment needs: one write of a request
-/// made from a template, one read of a `Content-Length` answer. (A general
-/// HTTP client cost a tenth of the machine's time here.)
-struct Connections {
-    address: SocketAddr,
-    idle: std::sync::Mutex<Vec<TcpStream>>,
-}
-
-impl Connections {
-    /// Posts `body` as JSON to `path` and answers the status and the body.
-    async fn post_json(&self, path: &str, body: &str) -> Result<(u16, String), String> {
-        let idle = self.idle.lock().map_err(|e| e.to_string())?.pop();
-        let mut stream = match idle {
-            Some(stream) => stream,
-            None => {
-                let stream = TcpStream::connect(self.address)
-                    .await
-                    .map_err(|e| format!("connect: {e}"))?;
-                stream.set_nodelay(true).map_err(|e| e.to_string())?;
-                stream
-            }
-        };
-        let request = format!(
-            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
-             Accept: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            self.address,
-            body.len()
-        );
-        stream
-            .write_all(request.as_bytes())
-            .await
-            .map_err(|e| format!("send: {e}"))?;
-        let (status, body, keep_alive) = read_response(&mut stream).await?;
-        if keep_alive {
-            self.idle.lock().map_err(|e| e.to_string())?.push(stream);
-        }
-        Ok((status, body))
-    }
-}
-
-/// Reads one HTTP/1.1 response with a `Content-Length` (the server sends no
-/// other kind for these answers; anything else is an error, not a guess).
-async fn read_response(stream: &mut TcpStream) -> Result<(u16, String, bool), String> {
-    let mut buffer = Vec::with_capacity(1024);
-    let header_end = loop {
-        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-        if stream
-            .read_buf(&mut buffer)
-            .await
-            .map_err(|e| format!("receive: {e}"))?
-            == 0
-        {
-            return Err("connection closed before the answer".into());
-        }
-    };
-    let head = std::str::from_utf8(&buffer[..header_end]).map_err(|e| e.to_string())?;
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines
-        .next()
-        .and_then(|line| line.split(' ').nth(1))
-        .and_then(|code| code.parse().ok())
-        .ok_or("no status line")?;
-    let mut length = None;
-    let mut keep_alive = true;
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
-            continue;
-        };
-        let value = value.trim();
-        if name.eq_ignore_ascii_case("content-length") {
-            length = value.parse::<usize>().ok();
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            return Err(format!("unexpected transfer-encoding {value}"));
-        } else if name.eq_ignore_ascii_case("connection") && value.eq_ignore_ascii_case("close") {
-            keep_alive = false;
-        }
-    }
-    let length = length.ok_or("no content-length")?;
-    while buffer.len() < header_end + length {
-        if stream
-            .read_buf(&mut buffer)
-            .await
-            .map_err(|e| format!("receive: {e}"))?
-            == 0
-        {
-            return Err("connection closed within the answer".into());
-        }
-    }
-    let body = String::from_utf8_lossy(&buffer[header_end..header_end + length]).into_owned();
-    Ok((status, body, keep_alive))
-}
-
 /// Paying code number `n` over HTTP with an approved card, as the pay
 /// form's island does (`POST /api/pay`, JSON).
 fn payment(connections: Arc<Connections>) -> Op {
@@ -475,11 +351,11 @@ fn payment(connections: Arc<Connections>) -> Op {
                 }
             })
             .to_string();
-            let (status, text) = connections.post_json("/api/pay", &body).await?;
-            if status == 200 && text.contains("Paid") {
+            let answer = connections.post_json("/api/pay", &body).await?;
+            if answer.status == 200 && answer.body.contains("Paid") {
                 Ok(())
             } else {
-                Err(format!("{status}: {text}"))
+                Err(format!("{}: {}", answer.status, answer.body))
             }
         }
     })
@@ -510,10 +386,7 @@ async fn measure(database_url: &str, options: &Options, raw: Op) -> Result<Figur
         setup.elapsed().as_secs_f64()
     );
 
-    let pay = payment(Arc::new(Connections {
-        address,
-        idle: std::sync::Mutex::new(Vec::with_capacity(options.payers)),
-    }));
+    let pay = payment(Arc::new(Connections::new(address)));
     let warmup = Phase::Count {
         first: 0,
         count: options.warmup,

@@ -70,7 +70,7 @@ impl Application {
         if seeded > 0 {
             tracing::info!(seeded, "document editions seeded");
         }
-        let listener = TcpListener::bind(config.site_addr).await?;
+        let listener = listen(config.site_addr)?;
         let local_addr = listener.local_addr()?;
 
         let (processor, sandbox, public_url, notification_key): (Arc<dyn CardProcessor>, _, _, _) =
@@ -166,18 +166,52 @@ impl Application {
             self.reconcile_every,
         ));
         let documents = self.payments.documents.watch(self.documents_refresh);
-        let served = axum::serve(
+        let (stopping, stop) = tokio::sync::watch::channel(false);
+        let serve = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = stopping.send(true);
+        });
+        // Requests under way get a few seconds to finish; then the server
+        // stops whatever is still open (a client that never reads, say).
+        let grace = async move {
+            let mut stop = stop;
+            let _ = stop.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+            tracing::warn!("stopping with requests still open after the grace period");
+        };
+        let served = tokio::select! {
+            served = serve => served,
+            () = grace => Ok(()),
+        };
         worker.abort();
         documents.abort();
         served
     }
 }
+
+/// Connections the kernel may hold for us before we accept them. Phones on
+/// a bad network reconnect in bursts; with the usual 128 a burst of a few
+/// hundred loses connections and their clients wait a second to retry.
+const LISTEN_BACKLOG: u32 = 4096;
+
+fn listen(address: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
+/// How long requests under way may take to finish once a shutdown began.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 async fn reconcile_forever(payments: Arc<Payments>, every: Duration) {
     let mut ticks = tokio::time::interval(every.max(Duration::from_millis(100)));

@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
             ServeFile::new(format!("{site_root}/favicon.svg")),
         )
         .fallback(move |req: Request| not_found(req))
+        .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn(conditional_documents))
         // Everything a request starts in the database or at the acquirer
         // runs in tasks of its own (see `storage`, `service`): ending a
@@ -262,6 +263,40 @@ async fn feedback_post(State(state): State<AppState>, request: Request) -> Respo
     response
 }
 
+/// Runs the handler and reads its whole answer in a task of its own, which
+/// goes on to the end even if the client hangs up or the request times out.
+///
+/// Leptos renders a page through a reactive owner that it tears down at the
+/// end of the page's body stream. Cut short (a dropped request, a body not
+/// read to its end), that tear-down raced the render and could deadlock a
+/// runtime thread inside Leptos: one such thread in 700,000 hung-up
+/// requests. Here no render is ever cut short: the page is written in full
+/// (it is complete before its first byte anyway, see `SsrMode::Async`) and
+/// only then handed to the connection. Static files stream as they are.
+async fn run_to_completion(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if path.starts_with("/pkg/") || path == "/favicon.svg" {
+        return next.run(request).await;
+    }
+    let whole = tokio::spawn(async move {
+        let (parts, body) = next.run(request).await.into_parts();
+        match axum::body::to_bytes(body, MAX_PAGE_BYTES).await {
+            Ok(bytes) => Response::from_parts(parts, Body::from(bytes)),
+            Err(error) => {
+                tracing::error!(%error, "a page could not be read whole");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        }
+    });
+    whole.await.unwrap_or_else(|error| {
+        tracing::error!(%error, "a request's task ended abnormally");
+        StatusCode::INTERNAL_SERVER_ERROR.into_response()
+    })
+}
+
+/// No page comes near this; it bounds what a broken one could take.
+const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
+
 /// Document pages change rarely and are read on slow connections: they get
 /// an `ETag` (a hash of the page) and answer 304 to a browser that has them.
 async fn conditional_documents(request: Request, next: Next) -> Response {
@@ -277,7 +312,7 @@ async fn conditional_documents(request: Request, next: Next) -> Response {
         return response;
     }
     let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 4 * 1024 * 1024).await else {
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_PAGE_BYTES).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     // The per-response nonce is not part of what the page says.

@@ -12,3 +12,4 @@ mod recovery;
 mod security;
 mod site;
 mod three_ds;
+mod traffic;

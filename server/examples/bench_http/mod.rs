@@ -1,0 +1,195 @@
+//! What the benchmarks share: a minimal keep-alive HTTP/1.1 client, the
+//! machine's busy CPU time, and percentiles.
+//!
+//! The load generator shares the machine's cores with the server and the
+//! database, so it is kept to what a request needs: one write of a request
+//! made from a template, one read of the answer. (A general HTTP client cost
+//! a tenth of the machine's time here.)
+
+#![allow(dead_code, reason = "each benchmark uses its own part")]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Keep-alive HTTP/1.1 connections to one server, reused one request at a
+/// time each.
+pub struct Connections {
+    pub address: SocketAddr,
+    idle: std::sync::Mutex<Vec<TcpStream>>,
+}
+
+/// An answer: status and body.
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Connections {
+    pub fn new(address: SocketAddr) -> Connections {
+        Connections {
+            address,
+            idle: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Posts `body` as JSON to `path`.
+    pub async fn post_json(&self, path: &str, body: &str) -> Result<Answer, String> {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+             Accept: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.address,
+            body.len()
+        );
+        self.send(request.as_bytes()).await
+    }
+
+    /// Gets `path` as a browser would (HTML, no compression).
+    pub async fn get(&self, path: &str) -> Result<Answer, String> {
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nAccept: text/html\r\n\r\n",
+            self.address
+        );
+        self.send(request.as_bytes()).await
+    }
+
+    async fn send(&self, request: &[u8]) -> Result<Answer, String> {
+        let idle = self.idle.lock().map_err(|e| e.to_string())?.pop();
+        let mut stream = match idle {
+            Some(stream) => stream,
+            None => {
+                let stream = TcpStream::connect(self.address)
+                    .await
+                    .map_err(|e| format!("connect: {e}"))?;
+                stream.set_nodelay(true).map_err(|e| e.to_string())?;
+                stream
+            }
+        };
+        stream
+            .write_all(request)
+            .await
+            .map_err(|e| format!("send: {e}"))?;
+        let (answer, keep_alive) = read_response(&mut stream).await?;
+        if keep_alive {
+            self.idle.lock().map_err(|e| e.to_string())?.push(stream);
+        }
+        Ok(answer)
+    }
+}
+
+/// Reads more of the stream into `buffer`; an error if it closed.
+async fn fill(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Result<(), String> {
+    match stream.read_buf(buffer).await {
+        Ok(0) => Err("connection closed before the whole answer".into()),
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!("receive: {e}")),
+    }
+}
+
+/// Reads one HTTP/1.1 response, with a `Content-Length` or chunked.
+async fn read_response(stream: &mut TcpStream) -> Result<(Answer, bool), String> {
+    let mut buffer = Vec::with_capacity(4096);
+    let header_end = loop {
+        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        fill(stream, &mut buffer).await?;
+    };
+    let head = std::str::from_utf8(&buffer[..header_end]).map_err(|e| e.to_string())?;
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse().ok())
+        .ok_or("no status line")?;
+    let mut length = None;
+    let mut chunked = false;
+    let mut keep_alive = true;
+    for line in lines {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("content-length") {
+            length = value.parse::<usize>().ok();
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            chunked = value.eq_ignore_ascii_case("chunked");
+        } else if name.eq_ignore_ascii_case("connection") && value.eq_ignore_ascii_case("close") {
+            keep_alive = false;
+        }
+    }
+    let body = if chunked {
+        read_chunks(stream, buffer, header_end).await?
+    } else {
+        let length = length.unwrap_or(0);
+        while buffer.len() < header_end + length {
+            fill(stream, &mut buffer).await?;
+        }
+        buffer[header_end..header_end + length].to_vec()
+    };
+    let body = String::from_utf8_lossy(&body).into_owned();
+    Ok((Answer { status, body }, keep_alive))
+}
+
+async fn read_chunks(
+    stream: &mut TcpStream,
+    mut buffer: Vec<u8>,
+    mut at: usize,
+) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    loop {
+        let line_end = loop {
+            if let Some(end) = buffer[at..].windows(2).position(|w| w == b"\r\n") {
+                break at + end;
+            }
+            fill(stream, &mut buffer).await?;
+        };
+        let size = std::str::from_utf8(&buffer[at..line_end])
+            .ok()
+            .and_then(|line| usize::from_str_radix(line.split(';').next()?.trim(), 16).ok())
+            .ok_or("bad chunk size")?;
+        let data = line_end + 2;
+        while buffer.len() < data + size + 2 {
+            fill(stream, &mut buffer).await?;
+        }
+        if size == 0 {
+            return Ok(body);
+        }
+        body.extend_from_slice(&buffer[data..data + size]);
+        at = data + size + 2;
+    }
+}
+
+/// Busy time of all cores since boot, from `/proc/stat` (Linux).
+pub fn cpu_busy() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .map(|field| field.parse().unwrap_or(0))
+        .collect();
+    // user nice system idle iowait irq softirq steal ...: all but idle and
+    // iowait are work. The kernel counts in USER_HZ (100 per second).
+    let busy: u64 = fields
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !matches!(i, 3 | 4))
+        .take(8)
+        .map(|(_, ticks)| ticks)
+        .sum();
+    Some(Duration::from_millis(busy * 10))
+}
+
+/// Nearest-rank percentile of `latencies`, in milliseconds (`NaN` if none).
+pub fn percentile_ms(latencies: &[Duration], p: f64) -> f64 {
+    if latencies.is_empty() {
+        return f64::NAN;
+    }
+    let mut sorted = latencies.to_vec();
+    sorted.sort_unstable();
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
+}

@@ -1,0 +1,502 @@
+//! A busy day against a running server (`bench/load.sh` starts a release
+//! build and drives this in its phases):
+//!
+//! - `seed --database-url URL --count N`: N payable payment requests
+//!   (codes `132028nnnnnnnn`), written before the server starts;
+//! - `mixed --address A --connections C --seconds S --codes N`: C keep-alive
+//!   connections, each a citizen in a closed loop over lookups, pay pages,
+//!   payments (`POST /api/pay`, an approved card, each for its own code),
+//!   receipts, documents and the home page; then the same connections
+//!   against a plain axum server in this process serving the bytes of the
+//!   policy page, as the ceiling of this machine in the same run. Prints
+//!   requests per second and p50/p99/max per page type, and the errors
+//!   (any answer but 200, and any payment not paid);
+//! - `hangups --address A --connections C --seconds S`: clients that send a
+//!   request (whole, or cut anywhere) and reset the connection after 0 to 5
+//!   ms, as phones losing signal do;
+//! - `check --address A --codes N`: every page type answers 200 within one
+//!   second (a lookup, a pay page, a payment, its receipt, a document,
+//!   readiness).
+
+mod bench_http;
+
+use bench_http::{Answer, Connections, cpu_busy, percentile_ms};
+use domain::{Money, PaymentCode, RequestStatus, ServiceKind};
+use server::storage::PaymentRequest;
+use std::collections::BTreeMap;
+use std::error::Error;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncWriteExt;
+
+type BoxError = Box<dyn Error + Send + Sync>;
+
+const APPROVED_CARD: &str = "4111 1111 1111 1111";
+
+fn code(n: usize) -> String {
+    format!("132028{n:08}")
+}
+
+/// The page types of the mixed load, with their share of requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Page {
+    Lookup,
+    PayPage,
+    Document,
+    Receipt,
+    Payment,
+    Home,
+}
+
+const MIX: [(Page, usize); 6] = [
+    (Page::Lookup, 30),
+    (Page::PayPage, 20),
+    (Page::Document, 20),
+    (Page::Receipt, 15),
+    (Page::Payment, 10),
+    (Page::Home, 5),
+];
+
+fn page_for(n: usize) -> Page {
+    let total: usize = MIX.iter().map(|(_, share)| share).sum();
+    let mut at = (n.wrapping_mul(2_654_435_761)) % total;
+    for (page, share) in MIX {
+        if at < share {
+            return page;
+        }
+        at -= share;
+    }
+    Page::Home
+}
+
+struct Args(Vec<String>);
+
+impl Args {
+    fn value(&self, name: &str) -> Result<String, BoxError> {
+        let at = self
+            .0
+            .iter()
+            .position(|a| a == name)
+            .ok_or(format!("{name} is required"))?;
+        Ok(self.0.get(at + 1).ok_or(format!("{name} needs a value"))?.clone())
+    }
+
+    fn number(&self, name: &str, default: usize) -> Result<usize, BoxError> {
+        match self.value(name) {
+            Ok(value) => Ok(value.parse()?),
+            Err(_) => Ok(default),
+        }
+    }
+
+    fn address(&self) -> Result<SocketAddr, BoxError> {
+        Ok(self.value("--address")?.parse()?)
+    }
+}
+
+async fn seed(args: &Args) -> Result<(), BoxError> {
+    let store = server::storage::connect(&args.value("--database-url")?).await?;
+    let count = args.number("--count", 20_000)?;
+    let now = chrono::Utc::now();
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..16 {
+        let (store, next) = (store.clone(), next.clone());
+        tasks.spawn(async move {
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= count {
+                    return Ok::<(), String>(());
+                }
+                let request = PaymentRequest {
+                    code: PaymentCode::parse(&code(n)).map_err(|e| e.key().to_string())?,
+                    service: ServiceKind::MekenCard,
+                    applicant_name: "АСАНОВ АЙБЕК".into(),
+                    amount: Money::from_tyiyn(150_000).map_err(|_| "amount")?,
+                    status: RequestStatus::AwaitingPayment,
+                    expires_at: now + chrono::Duration::days(1),
+                };
+                store
+                    .insert_request(&request, now)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done??;
+    }
+    println!("seeded {count} payable codes");
+    Ok(())
+}
+
+/// What the mixed load shares: the next unpaid code and the receipts made.
+struct Shared {
+    connections: Connections,
+    next_code: AtomicUsize,
+    codes: usize,
+    receipts: Mutex<Vec<String>>,
+}
+
+async fn pay(shared: &Shared) -> Result<(), String> {
+    let n = shared.next_code.fetch_add(1, Ordering::Relaxed);
+    if n >= shared.codes {
+        return Err("out of payable codes".into());
+    }
+    let body = serde_json::json!({
+        "form": {
+            "code": code(n),
+            "cardholder": "AIBEK ASANOV",
+            "number": APPROVED_CARD,
+            "exp_month": "12",
+            "exp_year": "30",
+            "cvv": "987",
+            "idempotency_key": server::service::new_id(),
+            "privacy_policy_edition": "1",
+            "user_agreement_edition": "1",
+        }
+    })
+    .to_string();
+    let answer = shared.connections.post_json("/api/pay", &body).await?;
+    let paid: Option<String> = serde_json::from_str::<serde_json::Value>(&answer.body)
+        .ok()
+        .and_then(|v| v["Paid"]["receipt_id"].as_str().map(str::to_owned));
+    match (answer.status, paid) {
+        (200, Some(id)) => {
+            if let Ok(mut receipts) = shared.receipts.lock() {
+                receipts.push(id);
+            }
+            Ok(())
+        }
+        (status, _) => Err(format!("payment: {status}: {:.120}", answer.body)),
+    }
+}
+
+fn ok(page: &str, answer: Answer) -> Result<(), String> {
+    match answer.status {
+        200 => Ok(()),
+        status => Err(format!("{page}: {status}")),
+    }
+}
+
+async fn visit(shared: &Shared, page: Page, n: usize) -> Result<(), String> {
+    let c = &shared.connections;
+    match page {
+        Page::Lookup => ok("lookup", c.get(&format!("/?code={}", code(n % shared.codes))).await?),
+        Page::PayPage => {
+            let at = shared.codes - 1 - n % (shared.codes / 2);
+            ok("pay page", c.get(&format!("/pay/{}", code(at))).await?)
+        }
+        Page::Document => ok("document", c.get("/documents/privacy-policy").await?),
+        Page::Receipt => {
+            let id = shared
+                .receipts
+                .lock()
+                .ok()
+                .and_then(|r| (!r.is_empty()).then(|| r[n % r.len()].clone()));
+            match id {
+                Some(id) => ok("receipt", c.get(&format!("/receipt/{id}")).await?),
+                None => pay(shared).await,
+            }
+        }
+        Page::Payment => pay(shared).await,
+        Page::Home => ok("home", c.get("/").await?),
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    latencies: BTreeMap<String, Vec<Duration>>,
+    errors: BTreeMap<String, usize>,
+    first_errors: Vec<String>,
+}
+
+/// `connections` citizens in closed loops for `seconds`.
+async fn drive<F, Fut>(connections: usize, seconds: u64, request: F) -> (Tally, Duration)
+where
+    F: Fn(usize) -> Fut + Send + Sync + Clone + 'static,
+    Fut: Future<Output = (String, Result<(), String>)> + Send,
+{
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..connections {
+        let (next, request) = (next.clone(), request.clone());
+        tasks.spawn(async move {
+            let mut tally = Tally::default();
+            while Instant::now() < until {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                let at = Instant::now();
+                let (kind, result) = request(n).await;
+                match result {
+                    Ok(()) => tally.latencies.entry(kind).or_default().push(at.elapsed()),
+                    Err(error) => {
+                        *tally.errors.entry(kind).or_default() += 1;
+                        if tally.first_errors.len() < 3 {
+                            tally.first_errors.push(error);
+                        }
+                    }
+                }
+            }
+            tally
+        });
+    }
+    let mut all = Tally::default();
+    while let Some(done) = tasks.join_next().await {
+        let tally = done.unwrap_or_default();
+        for (kind, latencies) in tally.latencies {
+            all.latencies.entry(kind).or_default().extend(latencies);
+        }
+        for (kind, errors) in tally.errors {
+            *all.errors.entry(kind).or_default() += errors;
+        }
+        all.first_errors.extend(tally.first_errors);
+    }
+    (all, started.elapsed())
+}
+
+fn print_tally(title: &str, tally: &Tally, wall: Duration) -> f64 {
+    println!("{title}");
+    println!(
+        "  {:<10} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7}",
+        "page", "requests", "req/s", "p50 ms", "p99 ms", "max ms", "errors"
+    );
+    let mut everything = Vec::new();
+    let mut errors = 0;
+    let kinds: std::collections::BTreeSet<&String> =
+        tally.latencies.keys().chain(tally.errors.keys()).collect();
+    for kind in kinds {
+        let latencies = tally.latencies.get(kind).cloned().unwrap_or_default();
+        let failed = tally.errors.get(kind).copied().unwrap_or(0);
+        errors += failed;
+        println!(
+            "  {:<10} {:>9} {:>9.0} {:>8.1} {:>8.1} {:>8.1} {:>7}",
+            kind,
+            latencies.len(),
+            latencies.len() as f64 / wall.as_secs_f64(),
+            percentile_ms(&latencies, 50.0),
+            percentile_ms(&latencies, 99.0),
+            percentile_ms(&latencies, 100.0),
+            failed
+        );
+        everything.extend(latencies);
+    }
+    let rate = everything.len() as f64 / wall.as_secs_f64();
+    println!(
+        "  {:<10} {:>9} {:>9.0} {:>8.1} {:>8.1} {:>8.1} {:>7}",
+        "all",
+        everything.len(),
+        rate,
+        percentile_ms(&everything, 50.0),
+        percentile_ms(&everything, 99.0),
+        percentile_ms(&everything, 100.0),
+        errors
+    );
+    for error in tally.first_errors.iter().take(5) {
+        println!("  e.g. {error}");
+    }
+    rate
+}
+
+/// The machine's ceiling in this run: the same connections against axum
+/// serving the policy page's bytes from memory.
+async fn ceiling(page: String, connections: usize, seconds: u64) -> Result<f64, BoxError> {
+    // The server's own backlog, so that both take bursts of connects alike.
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(([127, 0, 0, 1], 0).into())?;
+    let listener = socket.listen(4096)?;
+    let address = listener.local_addr()?;
+    let page = Arc::new(page);
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            let page = page.clone();
+            async move { axum::response::Html(page.as_str().to_owned()) }
+        }),
+    );
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let client = Arc::new(Connections::new(address));
+    let (tally, wall) = drive(connections, seconds, move |_| {
+        let client = client.clone();
+        async move {
+            let result = client.get("/").await.and_then(|a| ok("static", a));
+            ("static".to_string(), result)
+        }
+    })
+    .await;
+    server.abort();
+    Ok(print_tally("ceiling: axum serving the policy page's bytes", &tally, wall))
+}
+
+async fn mixed(args: &Args) -> Result<(), BoxError> {
+    let address = args.address()?;
+    let connections = args.number("--connections", 256)?;
+    let seconds = args.number("--seconds", 60)? as u64;
+    let shared = Arc::new(Shared {
+        connections: Connections::new(address),
+        next_code: AtomicUsize::new(0),
+        codes: args.number("--codes", 20_000)?,
+        receipts: Mutex::new(Vec::new()),
+    });
+    // A few receipts to read from the start (not timed).
+    for _ in 0..20 {
+        pay(&shared).await?;
+    }
+    let busy = cpu_busy();
+    let load = shared.clone();
+    let (tally, wall) = drive(connections, seconds, move |n| {
+        let shared = load.clone();
+        async move {
+            let page = page_for(n);
+            let result = visit(&shared, page, n).await;
+            (format!("{page:?}").to_lowercase(), result)
+        }
+    })
+    .await;
+    let cpu = busy.zip(cpu_busy()).map(|(b, a)| a.saturating_sub(b));
+    let rate = print_tally(
+        &format!("mixed load: {connections} connections for {seconds} s"),
+        &tally,
+        wall,
+    );
+    if let Some(cpu) = cpu {
+        println!(
+            "  machine CPU busy {:.0} % of {} cores",
+            100.0 * cpu.as_secs_f64() / wall.as_secs_f64() / num_cores(),
+            num_cores()
+        );
+    }
+    let page = shared
+        .connections
+        .get("/documents/privacy-policy")
+        .await?
+        .body;
+    let ceiling = ceiling(page, connections, seconds.min(10)).await?;
+    println!("  ratio of the mixed load to the ceiling: {:.2}", rate / ceiling);
+    Ok(())
+}
+
+fn num_cores() -> f64 {
+    std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64)
+}
+
+/// One phone losing signal: connects, sends `request` up to `cut_at`, waits
+/// `after`, resets the connection.
+async fn hang_up(address: SocketAddr, request: &[u8], cut_at: usize, after: Duration) {
+    let Ok(stream) = tokio::net::TcpStream::connect(address).await else {
+        return;
+    };
+    let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+    let mut stream = stream;
+    let _ = stream.write_all(&request[..cut_at.min(request.len())]).await;
+    tokio::time::sleep(after).await;
+}
+
+async fn hangups(args: &Args) -> Result<(), BoxError> {
+    let address = args.address()?;
+    let connections = args.number("--connections", 64)?;
+    let until = Instant::now() + Duration::from_secs(args.number("--seconds", 60)? as u64);
+    let done = Arc::new(AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for worker in 0..connections {
+        let done = done.clone();
+        tasks.spawn(async move {
+            let mut seed = 0x9e37_79b9_7f4a_7c15_u64 ^ worker as u64;
+            let mut random = move |below: u64| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed % below.max(1)
+            };
+            while Instant::now() < until {
+                let path = match random(4) {
+                    0 => "/".to_string(),
+                    1 => format!("/?code={}", code(random(1000) as usize)),
+                    2 => "/documents/privacy-policy".into(),
+                    _ => format!("/pay/{}", code(random(1000) as usize)),
+                };
+                let request = format!("GET {path} HTTP/1.1\r\nHost: tolem\r\n\r\n").into_bytes();
+                let cut_at = match random(3) {
+                    0 => random(request.len() as u64) as usize,
+                    _ => request.len(),
+                };
+                let after = Duration::from_micros(random(5_000));
+                hang_up(address, &request, cut_at, after).await;
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    println!(
+        "hang-ups: {} connections reset mid-request",
+        done.load(Ordering::Relaxed)
+    );
+    Ok(())
+}
+
+async fn check(args: &Args) -> Result<(), BoxError> {
+    let address = args.address()?;
+    let codes = args.number("--codes", 20_000)?;
+    let shared = Shared {
+        connections: Connections::new(address),
+        // The last codes: the mixed load paid from the first.
+        next_code: AtomicUsize::new(codes - 1),
+        codes,
+        receipts: Mutex::new(Vec::new()),
+    };
+    let started = Instant::now();
+    let mut failures = Vec::new();
+    let mut timed = Vec::new();
+    for (page, path) in [
+        ("lookup", format!("/?code={}", code(codes - 2))),
+        ("pay page", format!("/pay/{}", code(codes - 2))),
+        ("document", "/documents/privacy-policy".into()),
+        ("readiness", "/health".into()),
+    ] {
+        let at = Instant::now();
+        match shared.connections.get(&path).await {
+            Ok(answer) if answer.status == 200 => timed.push((page, at.elapsed())),
+            Ok(answer) => failures.push(format!("{page}: {}", answer.status)),
+            Err(error) => failures.push(format!("{page}: {error}")),
+        }
+    }
+    let at = Instant::now();
+    match pay(&shared).await {
+        Ok(()) => timed.push(("payment", at.elapsed())),
+        Err(error) => failures.push(error),
+    }
+    let receipt = shared.receipts.lock().ok().and_then(|r| r.first().cloned());
+    if let Some(id) = receipt {
+        let at = Instant::now();
+        match shared.connections.get(&format!("/receipt/{id}")).await {
+            Ok(answer) if answer.status == 200 => timed.push(("receipt", at.elapsed())),
+            Ok(answer) => failures.push(format!("receipt: {}", answer.status)),
+            Err(error) => failures.push(format!("receipt: {error}")),
+        }
+    }
+    for (page, took) in &timed {
+        println!("  {page:<10} 200 in {:.1} ms", took.as_secs_f64() * 1000.0);
+    }
+    let slow = timed.iter().any(|(_, took)| *took > Duration::from_secs(1));
+    if failures.is_empty() && !slow && started.elapsed() < Duration::from_secs(5) {
+        println!("check: every page answers");
+        Ok(())
+    } else {
+        Err(format!("check failed: {failures:?} (slow: {slow})").into())
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let args = Args(argv.clone());
+    match argv.first().map(String::as_str) {
+        Some("seed") => seed(&args).await,
+        Some("mixed") => mixed(&args).await,
+        Some("hangups") => hangups(&args).await,
+        Some("check") => check(&args).await,
+        _ => Err("usage: load seed|mixed|hangups|check [options]; see bench/load.sh".into()),
+    }
+}
