@@ -87,8 +87,12 @@ test('an edition not yet translated is shown in Russian with a note, until its t
     publishedBy: EDITOR,
     markdown: '# PRIVACY POLICY\n\n*This is a translation.* Second edition: receipt keeping periods clarified.\n',
   });
-  await page.goto(`${isolated.url}/documents/privacy-policy`);
-  await expect(page.locator('article.document')).toHaveAttribute('lang', 'en');
+  // Servers keep the documents in memory and see an edition published by the
+  // command within their refresh interval (2 s): a reader who reloads gets it.
+  await expect(async () => {
+    await page.goto(`${isolated.url}/documents/privacy-policy`);
+    await expect(page.locator('article.document')).toHaveAttribute('lang', 'en', { timeout: 1_000 });
+  }).toPass({ timeout: 10_000 });
   await expect(page.locator('article')).toContainText('Second edition: receipt keeping periods clarified.');
   await expect(page.locator('article .translation-note')).toHaveCount(0);
   // A translation takes effect with its edition: the number and date stay.

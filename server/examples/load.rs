@@ -43,7 +43,7 @@ fn code(n: usize) -> String {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Page {
     Lookup,
-    PayPage,
+    PayForm,
     Document,
     Receipt,
     Payment,
@@ -52,7 +52,7 @@ enum Page {
 
 const MIX: [(Page, usize); 6] = [
     (Page::Lookup, 30),
-    (Page::PayPage, 20),
+    (Page::PayForm, 20),
     (Page::Document, 20),
     (Page::Receipt, 15),
     (Page::Payment, 10),
@@ -80,7 +80,11 @@ impl Args {
             .iter()
             .position(|a| a == name)
             .ok_or(format!("{name} is required"))?;
-        Ok(self.0.get(at + 1).ok_or(format!("{name} needs a value"))?.clone())
+        Ok(self
+            .0
+            .get(at + 1)
+            .ok_or(format!("{name} needs a value"))?
+            .clone())
     }
 
     fn number(&self, name: &str, default: usize) -> Result<usize, BoxError> {
@@ -183,8 +187,11 @@ fn ok(page: &str, answer: Answer) -> Result<(), String> {
 async fn visit(shared: &Shared, page: Page, n: usize) -> Result<(), String> {
     let c = &shared.connections;
     match page {
-        Page::Lookup => ok("lookup", c.get(&format!("/?code={}", code(n % shared.codes))).await?),
-        Page::PayPage => {
+        Page::Lookup => ok(
+            "lookup",
+            c.get(&format!("/?code={}", code(n % shared.codes))).await?,
+        ),
+        Page::PayForm => {
             let at = shared.codes - 1 - n % (shared.codes / 2);
             ok("pay page", c.get(&format!("/pay/{}", code(at))).await?)
         }
@@ -327,7 +334,11 @@ async fn ceiling(page: String, connections: usize, seconds: u64) -> Result<f64, 
     })
     .await;
     server.abort();
-    Ok(print_tally("ceiling: axum serving the policy page's bytes", &tally, wall))
+    Ok(print_tally(
+        "ceiling: axum serving the policy page's bytes",
+        &tally,
+        wall,
+    ))
 }
 
 async fn mixed(args: &Args) -> Result<(), BoxError> {
@@ -374,7 +385,10 @@ async fn mixed(args: &Args) -> Result<(), BoxError> {
         .await?
         .body;
     let ceiling = ceiling(page, connections, seconds.min(10)).await?;
-    println!("  ratio of the mixed load to the ceiling: {:.2}", rate / ceiling);
+    println!(
+        "  ratio of the mixed load to the ceiling: {:.2}",
+        rate / ceiling
+    );
     Ok(())
 }
 
@@ -390,7 +404,9 @@ async fn hang_up(address: SocketAddr, request: &[u8], cut_at: usize, after: Dura
     };
     let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
     let mut stream = stream;
-    let _ = stream.write_all(&request[..cut_at.min(request.len())]).await;
+    let _ = stream
+        .write_all(&request[..cut_at.min(request.len())])
+        .await;
     tokio::time::sleep(after).await;
 }
 
