@@ -66,7 +66,11 @@ async fn every_page_answers_256_concurrent_readers(app: TestApp) {
     for page in pages {
         let (statuses, took) = concurrent_gets(&app, page, 256).await;
         let failed: Vec<_> = statuses.iter().filter(|&&s| s != 200).collect();
-        assert!(failed.is_empty(), "{page}: {} not 200: {failed:?}", failed.len());
+        assert!(
+            failed.is_empty(),
+            "{page}: {} not 200: {failed:?}",
+            failed.len()
+        );
         assert!(took < FEW_SECONDS, "{page}: 256 readers took {took:?}");
     }
     assert_eq!(app.payments.store.connections().turned_away, 0);
@@ -137,7 +141,9 @@ async fn hang_up(port: u16, request: Vec<u8>, cut_at: usize, after: Duration) {
     };
     let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
     let mut stream = stream;
-    let _ = stream.write_all(&request[..cut_at.min(request.len())]).await;
+    let _ = stream
+        .write_all(&request[..cut_at.min(request.len())])
+        .await;
     tokio::time::sleep(after).await;
     drop(stream);
 }
@@ -289,9 +295,17 @@ async fn postgres_a_stuck_database_gets_a_localized_503_and_recovers() {
         .unwrap();
     let started = Instant::now();
     for (path, language, text) in [
-        ("/?code=11202600000001", "ru", "Попробуйте ещё раз через минуту"),
+        (
+            "/?code=11202600000001",
+            "ru",
+            "Попробуйте ещё раз через минуту",
+        ),
         ("/pay/11202600000002", "en", "Please try again in a moment"),
-        ("/?code=11202600000003", "ky", "Бир мүнөттөн кийин кайра аракет кылыңыз"),
+        (
+            "/?code=11202600000003",
+            "ky",
+            "Бир мүнөттөн кийин кайра аракет кылыңыз",
+        ),
     ] {
         let response = app
             .client
