@@ -17,7 +17,6 @@
 //! caller, not the transport, must decide to lean on that. `status` is a
 //! read and is retried with exponential backoff.
 
-use crate::engine::path_and_query;
 use crate::protocol::{
     self, AuthoriseRequest, CompleteChallengeRequest, ErrorBody, OrderResponse, RefundRequest,
 };
@@ -228,7 +227,7 @@ impl Client {
     ) -> Result<Reply, ClientError> {
         let url = Url::parse(&format!("{}{path}", self.base))
             .map_err(|_| ClientError::NotSent("could not build the request URL".to_owned()))?;
-        let signed_path = path_and_query(&url);
+        let signed_path = protocol::path_and_query(&url);
         let timestamp = protocol::now_unix();
         let signature = protocol::sign(
             &self.config.key,

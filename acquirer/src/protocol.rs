@@ -88,6 +88,14 @@ pub fn sign(key: &[u8], timestamp: i64, method: &str, path: &str, body: &[u8]) -
     )
 }
 
+/// The path and query of a URL, as a signature covers them.
+pub(crate) fn path_and_query(url: &reqwest::Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
 /// Checks a signature in constant time, and that its timestamp is within
 /// [`MAX_SKEW_SECS`] of `now_unix`.
 pub fn verify(

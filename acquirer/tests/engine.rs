@@ -1,11 +1,14 @@
 //! The sandbox engine without a transport: outcomes, idempotency, the
 //! challenge state, refunds, faults and what the ledger keeps.
 
+mod common;
+
 use acquirer::engine::{
     Answer, CardBehaviour, ChallengeAction, ChallengeOutcome, Engine, EngineConfig, EngineError,
     Fault, FaultKind, FaultPlan, TEST_CARDS, card_behaviour,
 };
-use acquirer::protocol::{AuthoriseRequest, CardData, DeclineCode, OrderStatus, ThreeDsMode};
+use acquirer::protocol::{DeclineCode, OrderStatus, ThreeDsMode};
+use common::{RETURN_URL, request};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,22 +16,6 @@ const ACS: &str = "http://acs.test/acs";
 
 fn engine() -> Arc<Engine> {
     Engine::new(EngineConfig::new(ACS))
-}
-
-fn request(order_id: &str, number: &str) -> AuthoriseRequest {
-    AuthoriseRequest {
-        order_id: order_id.to_owned(),
-        amount_minor: 220_000,
-        currency: "KGS".to_owned(),
-        card: CardData {
-            number: number.to_owned(),
-            exp_month: 12,
-            exp_year: 2099,
-            cvv: "739".to_owned(),
-            holder: "AIDA ASANOVA".to_owned(),
-        },
-        return_url: "https://tolem.test/pay/3ds-return".to_owned(),
-    }
 }
 
 async fn authorise(engine: &Engine, order_id: &str, number: &str) -> Answer {
@@ -279,6 +266,7 @@ async fn a_passed_challenge_charges_only_when_completed() {
     assert_eq!(view.order_id, "3ds");
     assert_eq!(view.masked_card, "400000******3220");
     assert_eq!(view.code.len(), 6);
+    assert_eq!(view.return_url, RETURN_URL);
     assert_eq!(view.outcome, None);
 
     let answered = engine

@@ -2,17 +2,19 @@
 //! each failure looks like to the merchant, the challenge pages, the
 //! notifications and the binary.
 
+mod common;
+
 use acquirer::client::{Client, ClientConfig, ClientError};
 use acquirer::engine::{Engine, EngineConfig, FaultKind, FaultPlan, NotifyConfig};
 use acquirer::http::{SandboxStats, acs_router, router};
 use acquirer::protocol::{
-    self, AuthoriseRequest, CardData, DeclineCode, LedgerEntry, Notification, OrderResponse,
-    OrderStatus, ThreeDsMode,
+    self, DeclineCode, LedgerEntry, Notification, OrderResponse, OrderStatus, ThreeDsMode,
 };
 use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::routing::{get, post};
+use common::request;
 use std::io::BufRead as _;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,7 +22,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const KEY: &[u8] = b"shared-test-key";
-const RETURN_URL: &str = "http://127.0.0.1:9/pay/3ds-return?lang=ru";
 
 async fn serve(app: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -57,22 +58,6 @@ fn client(base: &str) -> Client {
     config.request_timeout = Duration::from_secs(5);
     config.status_backoff = Duration::from_millis(20);
     Client::new(config).expect("client")
-}
-
-fn request(order_id: &str, number: &str) -> AuthoriseRequest {
-    AuthoriseRequest {
-        order_id: order_id.to_owned(),
-        amount_minor: 220_000,
-        currency: "KGS".to_owned(),
-        card: CardData {
-            number: number.to_owned(),
-            exp_month: 12,
-            exp_year: 2099,
-            cvv: "739".to_owned(),
-            holder: "AIDA ASANOVA".to_owned(),
-        },
-        return_url: RETURN_URL.to_owned(),
-    }
 }
 
 async fn sandbox_ledger(base: &str) -> Vec<LedgerEntry> {

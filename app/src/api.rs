@@ -1,10 +1,11 @@
 //! What crosses the wire between the browser and the server: the card form's
-//! values, field errors as translation keys, and the `pay` server function.
+//! values, field errors as translation keys, and the outcomes of the `pay`
+//! server function (which lives with the rest of paying, in `crate::pay`).
 //!
 //! Nothing here may ever put card data into an error, a URL or a log line:
 //! errors carry translation keys only, and the form's `Debug` is redacted.
 
-use leptos::prelude::*;
+use domain::{IdempotencyKey, PaymentId};
 use serde::{Deserialize, Serialize};
 use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -87,12 +88,12 @@ pub struct FieldError {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PayResult {
     Paid {
-        receipt_id: String,
+        receipt_id: PaymentId,
     },
     /// The bank said no. A new attempt needs the new key.
     Declined {
         reason_key: String,
-        next_key: String,
+        next_key: IdempotencyKey,
     },
     /// The payment goes on elsewhere: the bank's challenge, or the page that
     /// waits for an answer the acquirer has not given yet.
@@ -108,9 +109,9 @@ pub enum PayError {
     /// The payment code cannot be paid (unknown, paid, expired or cancelled).
     NotPayable { reason_key: String },
     /// The card processor could not be reached or refused; nothing was charged.
-    ProcessorUnavailable { next_key: String },
+    ProcessorUnavailable { next_key: IdempotencyKey },
     /// The form's key was missing or already used with other details.
-    StaleForm { next_key: String },
+    StaleForm { next_key: IdempotencyKey },
     /// A new edition of a document took effect after the form was shown:
     /// nothing was charged; the citizen reads it and submits again.
     EditionsChanged,
@@ -138,7 +139,7 @@ impl PayError {
 
 impl PayError {
     /// The key a new attempt must carry, when this error ended an attempt.
-    pub fn next_key(&self) -> Option<&str> {
+    pub fn next_key(&self) -> Option<&IdempotencyKey> {
         match self {
             PayError::ProcessorUnavailable { next_key } | PayError::StaleForm { next_key } => {
                 Some(next_key)
@@ -164,25 +165,4 @@ impl FromServerFnError for PayError {
         // and must not echo the request back: treat them as our failure.
         PayError::Internal
     }
-}
-
-/// Checks the card form again on the server, charges the card and records the
-/// payment. The browser calls it after its own checks pass; the no-JavaScript
-/// form post calls the same function through the server's form handler.
-// JSON both ways: the island already needs serde_json for its props, so a
-// URL-encoded request would add a second serialiser to the bundle.
-#[server(prefix = "/api", endpoint = "pay", input = server_fn::codec::Json)]
-pub async fn pay(form: CardFormValues) -> Result<PayResult, PayError> {
-    let backend = use_context::<crate::backend::Backend>().ok_or(PayError::Internal)?;
-    let outcome = crate::backend::pay(&backend, form).await;
-    if let (Err(PayError::Busy), Some(response)) =
-        (&outcome, use_context::<leptos_axum::ResponseOptions>())
-    {
-        response.set_status(http::StatusCode::SERVICE_UNAVAILABLE);
-        response.insert_header(
-            http::header::RETRY_AFTER,
-            http::HeaderValue::from_static(crate::backend::RETRY_AFTER_SECS),
-        );
-    }
-    outcome
 }

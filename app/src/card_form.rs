@@ -3,16 +3,9 @@
 //! agree on what is valid.
 
 use crate::api::{CardFormValues, Field, FieldError};
-use domain::{BrandTable, CardBrand, CardNumber, CardholderName, Cvv, Expiry, YearMonth};
-
-/// A card form that passed every check.
-#[derive(Debug)]
-pub struct CheckedCard {
-    pub cardholder: CardholderName,
-    pub number: CardNumber,
-    pub expiry: Expiry,
-    pub cvv: Cvv,
-}
+use domain::{
+    BrandTable, CardBrand, CardNumber, CardholderName, CheckedCard, Cvv, Expiry, YearMonth,
+};
 
 /// The brand to show while the citizen types, from a possibly partial number.
 pub fn brand_hint(number: &str, table: &BrandTable) -> Option<CardBrand> {

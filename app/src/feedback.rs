@@ -2,6 +2,7 @@
 //! before it is stored. A message that looks like it holds a card number is
 //! refused whole and never stored: the site must not keep card numbers.
 
+use crate::messages::Msg;
 use serde::Deserialize;
 
 /// The topics a message can be filed under (their names are translation keys
@@ -51,15 +52,15 @@ pub struct CheckedFeedback {
 
 /// Whether `text` holds something that looks like a card number: 13 to 19
 /// digits in a row (spaces or dashes between them allowed) that pass the Luhn
-/// check and start as bank cards do (2–6 or 9). Payment codes (starting 11,
-/// 13, 16) and phone numbers do not match.
+/// check and start as bank cards do (2–6, 8 for UnionPay's 81 range, or 9).
+/// Payment codes (starting 11, 13, 16) and phone numbers do not match.
 pub fn contains_card_number(text: &str) -> bool {
     let mut digits = String::new();
     let mut pending_separator = false;
     let check = |digits: &str| {
         let n = digits.len();
         (13..=19).contains(&n)
-            && matches!(digits.as_bytes()[0], b'2'..=b'6' | b'9')
+            && matches!(digits.as_bytes()[0], b'2'..=b'6' | b'8' | b'9')
             && domain::luhn_valid(digits)
     };
     for c in text.chars() {
@@ -99,30 +100,28 @@ fn looks_like_receipt(receipt: &str) -> bool {
     upper.len() == 12 && upper.starts_with("TLM-") && upper[4..].bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Checks every field; the errors are translation keys.
-pub fn check_feedback(
-    form: &FeedbackForm,
-) -> Result<CheckedFeedback, Vec<(FeedbackField, &'static str)>> {
+/// Checks every field; each error names its message.
+pub fn check_feedback(form: &FeedbackForm) -> Result<CheckedFeedback, Vec<(FeedbackField, Msg)>> {
     let mut errors = Vec::new();
     let topic = form.topic.trim();
     if !TOPICS.contains(&topic) {
-        errors.push((FeedbackField::Topic, "feedback_error_topic"));
+        errors.push((FeedbackField::Topic, Msg::FeedbackErrorTopic));
     }
     let message = form.message.trim();
     if message.is_empty() {
-        errors.push((FeedbackField::Message, "feedback_error_message_empty"));
+        errors.push((FeedbackField::Message, Msg::FeedbackErrorMessageEmpty));
     } else if message.chars().count() > MESSAGE_LIMIT {
-        errors.push((FeedbackField::Message, "feedback_error_message_too_long"));
+        errors.push((FeedbackField::Message, Msg::FeedbackErrorMessageTooLong));
     } else if contains_card_number(message) {
-        errors.push((FeedbackField::Message, "feedback_error_card_number"));
+        errors.push((FeedbackField::Message, Msg::FeedbackErrorCardNumber));
     }
     let email = form.reply_email.trim();
     if !email.is_empty() && !looks_like_email(email) {
-        errors.push((FeedbackField::ReplyEmail, "feedback_error_email"));
+        errors.push((FeedbackField::ReplyEmail, Msg::FeedbackErrorEmail));
     }
     let receipt = form.receipt_number.trim();
     if !receipt.is_empty() && !looks_like_receipt(receipt) {
-        errors.push((FeedbackField::ReceiptNumber, "feedback_error_receipt"));
+        errors.push((FeedbackField::ReceiptNumber, Msg::FeedbackErrorReceipt));
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -145,6 +144,10 @@ mod tests {
         assert!(contains_card_number("карта 4111 1111 1111 1111, помогите"));
         assert!(contains_card_number("5555-5555-5555-4444"));
         assert!(contains_card_number("4000000000003220"));
+        assert!(
+            contains_card_number("UnionPay 8171 0000 0000 0006"),
+            "the 81 range"
+        );
     }
 
     #[test]
@@ -185,16 +188,16 @@ mod tests {
         assert_eq!(
             errors,
             vec![
-                (FeedbackField::Topic, "feedback_error_topic"),
-                (FeedbackField::Message, "feedback_error_card_number"),
-                (FeedbackField::ReplyEmail, "feedback_error_email"),
-                (FeedbackField::ReceiptNumber, "feedback_error_receipt"),
+                (FeedbackField::Topic, Msg::FeedbackErrorTopic),
+                (FeedbackField::Message, Msg::FeedbackErrorCardNumber),
+                (FeedbackField::ReplyEmail, Msg::FeedbackErrorEmail),
+                (FeedbackField::ReceiptNumber, Msg::FeedbackErrorReceipt),
             ]
         );
         let long = "а".repeat(MESSAGE_LIMIT + 1);
         assert_eq!(
             check_feedback(&form(&long)).unwrap_err(),
-            vec![(FeedbackField::Message, "feedback_error_message_too_long")]
+            vec![(FeedbackField::Message, Msg::FeedbackErrorMessageTooLong)]
         );
     }
 }

@@ -79,20 +79,7 @@ pub fn current() -> Locale {
 
 /// A link that switches the language and comes back to `next`.
 pub fn switch_href(locale: Locale, next: &str) -> String {
-    format!("/lang/{}?next={}", tag(locale), encode_component(next))
-}
-
-/// Percent-encodes everything but unreserved characters.
-pub fn encode_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    crate::paths::language(tag(locale), next)
 }
 
 #[cfg(test)]

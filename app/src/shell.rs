@@ -17,29 +17,6 @@ fn has_island(path: &str) -> bool {
     path.starts_with("/pay/")
 }
 
-/// The Content-Security-Policy of a rendered page: scripts only from our
-/// origin or with this response's nonce, no inline styles, no framing.
-pub fn content_security_policy(nonce: &str) -> String {
-    content_security_policy_with_form_target(nonce, None)
-}
-
-/// The same policy, letting forms post to one more origin as well: the
-/// issuer's challenge page, which may live on the acquirer's site.
-pub fn content_security_policy_with_form_target(nonce: &str, origin: Option<&str>) -> String {
-    let extra = origin
-        .filter(|o| {
-            o.bytes()
-                .all(|b| b.is_ascii_graphic() && b != b';' && b != b',')
-        })
-        .map(|o| format!(" {o}"))
-        .unwrap_or_default();
-    format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
-         form-action 'self'{extra}; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
-    )
-}
-
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let parts = use_context::<Parts>();
     let locale: Locale = parts.as_ref().map(lang::resolve).unwrap_or(Locale::ru);
@@ -50,7 +27,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         .unwrap_or_default();
 
     if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>())
-        && let Ok(value) = HeaderValue::from_str(&content_security_policy(&nonce))
+        && let Ok(value) =
+            HeaderValue::from_str(&crate::http::content_security_policy(&nonce, None))
     {
         response.insert_header(CONTENT_SECURITY_POLICY, value);
     }

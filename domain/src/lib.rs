@@ -29,12 +29,18 @@
 //! ```
 
 pub mod card;
+pub mod decline;
+pub mod document;
+pub mod ids;
 pub mod money;
 pub mod payment;
 pub mod payment_code;
 pub mod request;
 
 pub use card::*;
+pub use decline::*;
+pub use document::*;
+pub use ids::*;
 pub use money::*;
 pub use payment::*;
 pub use payment_code::*;

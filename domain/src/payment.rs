@@ -23,16 +23,6 @@ pub enum PaymentState {
     Expired,
 }
 
-/// The states in which a payment still holds its payment code: no second
-/// payment for the same code may start while one of these exists.
-pub const LIVE_STATES: [PaymentState; 5] = [
-    PaymentState::Created,
-    PaymentState::Authorising,
-    PaymentState::ThreeDsRequired,
-    PaymentState::Unknown,
-    PaymentState::Succeeded,
-];
-
 impl PaymentState {
     pub const ALL: [PaymentState; 8] = [
         PaymentState::Created,

@@ -46,6 +46,16 @@ impl ServiceKind {
         }
     }
 
+    /// The translation key of the service's name.
+    #[must_use]
+    pub fn message_key(self) -> &'static str {
+        match self {
+            ServiceKind::Passport => "service_passport",
+            ServiceKind::DrivingLicence => "service_driving_licence",
+            ServiceKind::MekenCard => "service_meken_card",
+        }
+    }
+
     /// Inverse of [`ServiceKind::as_str`].
     #[must_use]
     pub fn from_str_opt(s: &str) -> Option<Self> {
@@ -73,6 +83,13 @@ pub enum PaymentCodeError {
 }
 
 impl PaymentCodeError {
+    /// Every error, for checks that each has a message.
+    pub const ALL: [PaymentCodeError; 3] = [
+        PaymentCodeError::Empty,
+        PaymentCodeError::InvalidCharacters,
+        PaymentCodeError::WrongLength,
+    ];
+
     /// Translation key for this error.
     #[must_use]
     pub fn key(&self) -> &'static str {

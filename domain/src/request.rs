@@ -39,6 +39,17 @@ impl RequestStatus {
         }
     }
 
+    /// The translation key of the status's name.
+    #[must_use]
+    pub fn message_key(self) -> &'static str {
+        match self {
+            RequestStatus::AwaitingPayment => "status_awaiting_payment",
+            RequestStatus::Paid => "status_paid",
+            RequestStatus::Expired => "status_expired",
+            RequestStatus::Cancelled => "status_cancelled",
+        }
+    }
+
     /// Inverse of [`RequestStatus::as_str`].
     #[must_use]
     pub fn from_str_opt(s: &str) -> Option<Self> {

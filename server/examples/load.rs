@@ -156,7 +156,7 @@ async fn pay(shared: &Shared) -> Result<(), String> {
             "exp_month": "12",
             "exp_year": "30",
             "cvv": "987",
-            "idempotency_key": server::service::new_id(),
+            "idempotency_key": server::payments::new_idempotency_key().to_string(),
             "privacy_policy_edition": "1",
             "user_agreement_edition": "1",
         }

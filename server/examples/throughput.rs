@@ -55,7 +55,7 @@ mod bench_http;
 
 use bench_http::{Connections, cpu_busy};
 use server::Application;
-use server::config::{Config, ProcessorKind};
+use server::config::Config;
 use server::storage::{PaymentRequest, PaymentStore};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::SqlitePoolOptions;
@@ -283,22 +283,9 @@ fn code(n: usize) -> String {
 
 fn config(database_url: &str) -> Config {
     Config {
-        site_addr: ([127, 0, 0, 1], 0).into(),
-        database_url: database_url.to_string(),
-        processor: ProcessorKind::Sandbox,
         demo_data: false,
-        elcart_prefix: "9417".into(),
-        support_email: "support@infocom.kg".into(),
         support_phones: vec!["(0312) 98-61-90".into()],
-        site_root: "target/site".into(),
-        public_url: None,
-        reconcile_every: Duration::from_secs(15),
-        stale_after: Duration::from_secs(60),
-        abandon_after: Duration::from_secs(90 * 60),
-        behind_proxy: false,
-        store: server::storage::StoreOptions::default(),
-        documents_refresh: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(30),
+        ..Config::local(database_url, "target/site")
     }
 }
 
@@ -345,7 +332,7 @@ fn payment(connections: Arc<Connections>) -> Op {
                     "exp_year": "30",
                     "cvv": "987",
                     // As the rendered pay form carries it.
-                    "idempotency_key": server::service::new_id(),
+                    "idempotency_key": server::payments::new_idempotency_key().to_string(),
                     "privacy_policy_edition": "1",
                     "user_agreement_edition": "1",
                 }

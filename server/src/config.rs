@@ -67,6 +67,9 @@ pub struct Config {
     pub documents_refresh: Duration,
     /// The longest any request may take before it is answered 503.
     pub request_timeout: Duration,
+    /// The key feedback senders' pseudonyms are made with; `None`: one the
+    /// servers generate and share through the database.
+    pub feedback_key: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +115,31 @@ fn flag(name: &'static str, default: bool) -> Result<bool, ConfigError> {
 }
 
 impl Config {
+    /// A server on this machine for tests and benchmarks: any free port, the
+    /// in-process sandbox, demo data, and otherwise the defaults of
+    /// [`Config::from_env`]; callers change what they need.
+    pub fn local(database_url: &str, site_root: &str) -> Config {
+        Config {
+            site_addr: ([127, 0, 0, 1], 0).into(),
+            database_url: database_url.to_string(),
+            processor: ProcessorKind::Sandbox,
+            demo_data: true,
+            elcart_prefix: "9417".into(),
+            support_email: "support@infocom.kg".into(),
+            support_phones: vec!["(0312) 98-61-90".into(), "(0312) 98-61-91".into()],
+            site_root: site_root.to_string(),
+            public_url: None,
+            reconcile_every: Duration::from_secs(15),
+            stale_after: Duration::from_secs(60),
+            abandon_after: Duration::from_secs(90 * 60),
+            behind_proxy: false,
+            store: crate::storage::StoreOptions::default(),
+            documents_refresh: Duration::from_secs(2),
+            request_timeout: Duration::from_secs(30),
+            feedback_key: None,
+        }
+    }
+
     pub fn from_env() -> Result<Config, ConfigError> {
         let site_addr = var("LEPTOS_SITE_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".into())
@@ -180,6 +208,7 @@ impl Config {
             },
             documents_refresh: Duration::from_secs(positive("TOLEM_DOCUMENTS_REFRESH_SECS", 2)?),
             request_timeout: Duration::from_secs(positive("TOLEM_REQUEST_TIMEOUT_SECS", 30)?),
+            feedback_key: var("TOLEM_FEEDBACK_KEY"),
         })
     }
 }

@@ -19,7 +19,7 @@ pub async fn live() -> &'static str {
 
 pub async fn ready(State(state): State<AppState>) -> Response {
     let store = state.payments.store.clone();
-    let now = state.payments.now_utc();
+    let now = state.payments.now();
     let checked = tokio::time::timeout(READY_WITHIN, store.check_ready(now)).await;
     let connections = store.connections();
     let (status, word) = match checked {

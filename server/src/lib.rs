@@ -4,9 +4,10 @@
 pub mod config;
 pub mod demo;
 pub mod documents;
+pub mod feedback;
 pub mod health;
+pub mod payments;
 pub mod processor;
-pub mod service;
 pub mod storage;
 pub mod telemetry;
 pub mod testing;
@@ -14,12 +15,14 @@ pub mod web;
 
 use acquirer::client::ClientConfig;
 use acquirer::engine::{Engine, EngineConfig};
-use app::backend::{Backend, SupportContacts};
+use app::services::Clock;
+use app::services::{SiteSettings, SupportContacts};
 use config::{Config, ProcessorKind};
 use documents::Documents;
+use feedback::FeedbackDesk;
 use leptos::prelude::LeptosOptions;
+use payments::{Payments, Timings, reconcile_forever};
 use processor::{CardProcessor, GatewayProcessor, SandboxProcessor};
-use service::{Clock, Payments, Timings};
 use std::sync::Arc;
 use std::time::Duration;
 use storage::StoreError;
@@ -109,25 +112,31 @@ impl Application {
             };
         let brand_table = domain::BrandTable::with_elcart_prefix(&config.elcart_prefix)
             .map_err(|e| StartError::Config(format!("TOLEM_ELCART_PREFIX: {e:?}")))?;
-        let documents = Documents::load(store.clone()).await?;
+        let documents = Documents::load(store.clone(), clock.clone()).await?;
+        let feedback =
+            FeedbackDesk::open(store.clone(), clock.clone(), config.feedback_key.as_deref())
+                .await?;
         let payments = Arc::new_cyclic(|me| Payments {
             me: me.clone(),
-            documents,
+            documents: documents.clone(),
             store,
             processor,
-            brand_table,
-            elcart_prefix: config.elcart_prefix.clone(),
-            contacts: SupportContacts {
-                email: config.support_email.clone(),
-                phones: config.support_phones.clone(),
-            },
-            clock,
+            clock: clock.clone(),
             public_url,
             timings: Timings {
                 stale_after: duration(config.stale_after),
                 abandon_after: duration(config.abandon_after),
                 ..Timings::default()
             },
+        });
+        let settings = Arc::new(SiteSettings {
+            contacts: SupportContacts {
+                email: config.support_email.clone(),
+                phones: config.support_phones.clone(),
+            },
+            brand_table,
+            elcart_prefix: config.elcart_prefix.clone(),
+            clock,
         });
         let leptos_options = LeptosOptions::builder()
             .output_name("tolem")
@@ -137,10 +146,12 @@ impl Application {
             .build();
         let router = web::router(web::AppState {
             leptos_options,
-            backend: Backend(payments.clone()),
             payments: payments.clone(),
+            documents,
+            feedback: Arc::new(feedback),
+            settings,
             sandbox: sandbox.clone(),
-            notification_key,
+            notification_key: web::NotificationKey(notification_key.map(Arc::new)),
             behind_proxy: config.behind_proxy,
             request_timeout: config.request_timeout,
         });
@@ -212,26 +223,6 @@ fn listen(address: std::net::SocketAddr) -> std::io::Result<TcpListener> {
 
 /// How long requests under way may take to finish once a shutdown began.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
-
-async fn reconcile_forever(payments: Arc<Payments>, every: Duration) {
-    let mut ticks = tokio::time::interval(every.max(Duration::from_millis(100)));
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        match payments.reconcile_all().await {
-            Ok(report) if report != service::ReconcileReport::default() => {
-                tracing::info!(
-                    settled = report.settled,
-                    still_unsettled = report.still_unsettled,
-                    expired = report.expired,
-                    "reconciliation pass"
-                );
-            }
-            Ok(_) => {}
-            Err(error) => tracing::warn!(?error, "reconciliation pass failed"),
-        }
-    }
-}
 
 async fn shutdown_signal() {
     let ctrl_c = async {

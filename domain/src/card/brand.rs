@@ -20,7 +20,7 @@ pub enum CardBrand {
     /// Mastercard (both the 51–55 and the 2221–2720 ranges).
     #[serde(rename = "mastercard")]
     Mastercard,
-    /// China `UnionPay`.
+    /// China `UnionPay` (both the 62 and the 8100–8171 ranges).
     #[serde(rename = "unionpay")]
     UnionPay,
     /// Russia's national card scheme.
@@ -187,8 +187,16 @@ impl Default for BrandTable {
     /// | Visa       | 4                | 13, 16, 19    |
     /// | Mastercard | 51–55, 2221–2720 | 16            |
     /// | Mir        | 2200–2204        | 16–19         |
-    /// | `UnionPay` | 62               | 16–19         |
+    /// | `UnionPay` | 62, 8100–8171    | 14–19         |
     /// | Elcart     | 9417             | 16            |
+    ///
+    /// The ranges do not overlap (Mir ends at 2204, Mastercard's 2-series
+    /// starts at 2221). 8172 onwards is outside `UnionPay`'s announced 8-series
+    /// and stays unknown. All of 62 is `UnionPay`, as in the scheme-level
+    /// tables cited in the code, not the finer BIN list some libraries keep.
+    /// A configured Elcart prefix longer than the range it falls in (say six
+    /// digits inside 62 or 8100–8171) wins for co-badged cards; one of equal
+    /// length ties, and the tie goes to the built-in rule.
     ///
     /// **The Elcart prefix `9417` is an ASSUMPTION** not confirmed by any
     /// public source: the scheme does not publish its BIN ranges. It is
@@ -202,13 +210,26 @@ impl Default for BrandTable {
             prefix_digits,
             lengths: lengths.to_vec(),
         };
+        // Sources of the ranges and lengths, one a line:
+        // https://github.com/braintree/credit-card-type/blob/fbd8ed80a411fa9b238055208c19a7323cd38e21/src/lib/card-types.ts (v10.3.0, `cardTypes`)
+        // https://github.com/braintree/credit-card-type/issues/95 (Vantiv bulletin quoted there: UnionPay 8-series BINs 81000000–81719999)
+        // https://github.com/stripe/stripe-android/blob/034cd362cea43c977864b51e6142bf48643990e8/payments-core/src/main/java/com/stripe/android/model/CardBrand.kt (`CardBrand` patterns)
+        // https://en.wikipedia.org/wiki/Payment_card_number#Issuer_identification_number_(IIN) (IIN table: Visa 4 with 13/16/19; Mastercard 51–55, 2221–2720 with 16; UnionPay 62)
+        // Tests of every range end: domain/tests/brand_ranges.rs.
         BrandTable {
             rules: vec![
                 rule(CardBrand::Visa, 4, 4, 1, &[13, 16, 19]),
                 rule(CardBrand::Mastercard, 51, 55, 2, &[16]),
                 rule(CardBrand::Mastercard, 2221, 2720, 4, &[16]),
                 rule(CardBrand::Mir, 2200, 2204, 4, &[16, 17, 18, 19]),
-                rule(CardBrand::UnionPay, 62, 62, 2, &[16, 17, 18, 19]),
+                rule(CardBrand::UnionPay, 62, 62, 2, &[14, 15, 16, 17, 18, 19]),
+                rule(
+                    CardBrand::UnionPay,
+                    8100,
+                    8171,
+                    4,
+                    &[14, 15, 16, 17, 18, 19],
+                ),
                 rule(CardBrand::Elcart, 9417, 9417, 4, &[16]),
             ],
         }
@@ -348,6 +369,12 @@ mod tests {
             ("2205", None),
             ("62", Some(CardBrand::UnionPay)),
             ("6", None),
+            ("8", None),
+            ("810", None),
+            ("8099", None),
+            ("8100", Some(CardBrand::UnionPay)),
+            ("8171 0000", Some(CardBrand::UnionPay)),
+            ("8172", None),
             ("941", None),
             ("9417", Some(CardBrand::Elcart)),
             ("9417-0000", Some(CardBrand::Elcart)),
@@ -365,7 +392,7 @@ mod tests {
         assert_eq!(t.lengths_for(CardBrand::Visa), [13, 16, 19]);
         assert_eq!(t.lengths_for(CardBrand::Mastercard), [16]);
         assert_eq!(t.lengths_for(CardBrand::Mir), [16, 17, 18, 19]);
-        assert_eq!(t.lengths_for(CardBrand::UnionPay), [16, 17, 18, 19]);
+        assert_eq!(t.lengths_for(CardBrand::UnionPay), [14, 15, 16, 17, 18, 19]);
         assert_eq!(t.lengths_for(CardBrand::Elcart), [16]);
     }
 

@@ -23,6 +23,9 @@ pub enum CvvError {
 }
 
 impl CvvError {
+    /// Every error, for checks that each has a message.
+    pub const ALL: [CvvError; 3] = [CvvError::Empty, CvvError::NotDigits, CvvError::WrongLength];
+
     /// Translation key for this error.
     #[must_use]
     pub fn key(&self) -> &'static str {

@@ -44,6 +44,15 @@ pub enum ExpiryError {
 }
 
 impl ExpiryError {
+    /// Every error, for checks that each has a message.
+    pub const ALL: [ExpiryError; 5] = [
+        ExpiryError::Empty,
+        ExpiryError::Malformed,
+        ExpiryError::InvalidMonth,
+        ExpiryError::Expired,
+        ExpiryError::TooFarAhead,
+    ];
+
     /// Translation key for this error.
     #[must_use]
     pub fn key(&self) -> &'static str {

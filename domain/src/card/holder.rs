@@ -26,6 +26,14 @@ pub enum CardholderNameError {
 }
 
 impl CardholderNameError {
+    /// Every error, for checks that each has a message.
+    pub const ALL: [CardholderNameError; 4] = [
+        CardholderNameError::Empty,
+        CardholderNameError::TooShort,
+        CardholderNameError::TooLong,
+        CardholderNameError::InvalidCharacters,
+    ];
+
     /// Translation key for this error.
     #[must_use]
     pub fn key(&self) -> &'static str {

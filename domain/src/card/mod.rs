@@ -14,3 +14,14 @@ pub use cvv::{Cvv, CvvError};
 pub use expiry::{Expiry, ExpiryError, YearMonth};
 pub use holder::{CardholderName, CardholderNameError};
 pub use number::{CardNumber, CardNumberError, digits_only, group_in_fours, luhn_valid};
+
+/// A card form that passed every check: what the acquirer is sent. It lives
+/// in memory for one payment and is never stored (only brand, first six and
+/// last four are).
+#[derive(Debug)]
+pub struct CheckedCard {
+    pub cardholder: CardholderName,
+    pub number: CardNumber,
+    pub expiry: Expiry,
+    pub cvv: Cvv,
+}

@@ -31,6 +31,15 @@ pub enum CardNumberError {
 }
 
 impl CardNumberError {
+    /// Every error, for checks that each has a message.
+    pub const ALL: [CardNumberError; 5] = [
+        CardNumberError::Empty,
+        CardNumberError::InvalidCharacters,
+        CardNumberError::UnknownBrand,
+        CardNumberError::WrongLength,
+        CardNumberError::Luhn,
+    ];
+
     /// Translation key for this error.
     #[must_use]
     pub fn key(&self) -> &'static str {
@@ -252,6 +261,9 @@ mod tests {
             ("6200000000000005", CardBrand::UnionPay),
             ("6212345678901232", CardBrand::UnionPay),
             ("6212000000000000005", CardBrand::UnionPay),
+            ("62123456789002", CardBrand::UnionPay),
+            ("8100513433325374", CardBrand::UnionPay),
+            ("8168524506870054", CardBrand::UnionPay),
             ("2200000000000004", CardBrand::Mir),
             ("2204000000000000006", CardBrand::Mir),
             ("9417000000000008", CardBrand::Elcart),
@@ -300,10 +312,14 @@ mod tests {
             ("1111111111111111", CardNumberError::UnknownBrand),
             ("3782822463100050", CardNumberError::UnknownBrand),
             ("5", CardNumberError::UnknownBrand),
+            ("8099000000000000", CardNumberError::UnknownBrand),
+            ("8172000000000000", CardNumberError::UnknownBrand),
             ("411111111111111", CardNumberError::WrongLength),
             ("41111111111111111", CardNumberError::WrongLength),
             ("55555555555544440", CardNumberError::WrongLength),
             ("94170000000000008", CardNumberError::WrongLength),
+            ("6212345678900", CardNumberError::WrongLength),
+            ("81000000000000000000", CardNumberError::WrongLength),
             ("4111111111111112", CardNumberError::Luhn),
             ("5555555555554445", CardNumberError::Luhn),
             ("2200000000000005", CardNumberError::Luhn),

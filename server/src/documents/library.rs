@@ -13,8 +13,9 @@
 
 use super::{AUTHORITATIVE_LANGUAGE, render_markdown};
 use crate::storage::{EditionRecord, EditionsStamp, PaymentStore, StoreError};
-use app::backend::{DocumentKind, DocumentView, EditionRef, EditionsInForce};
+use app::services::{Clock, DocumentView};
 use chrono::{DateTime, Utc};
+use domain::{DocumentKind, EditionRef, EditionsInForce};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -136,16 +137,26 @@ impl Library {
 pub struct Documents {
     store: Arc<dyn PaymentStore>,
     current: RwLock<Arc<Library>>,
+    /// What "now" is when a page asks which editions are in force.
+    clock: Clock,
 }
 
 impl Documents {
     /// Reads every edition from `store`.
-    pub async fn load(store: Arc<dyn PaymentStore>) -> Result<Arc<Documents>, StoreError> {
+    pub async fn load(
+        store: Arc<dyn PaymentStore>,
+        clock: Clock,
+    ) -> Result<Arc<Documents>, StoreError> {
         let library = read(store.as_ref()).await?;
         Ok(Arc::new(Documents {
             store,
             current: RwLock::new(Arc::new(library)),
+            clock,
         }))
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
     }
 
     pub fn store(&self) -> &dyn PaymentStore {

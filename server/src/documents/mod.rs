@@ -10,6 +10,7 @@
 
 mod library;
 mod publish;
+mod service;
 #[cfg(test)]
 mod tests;
 
@@ -17,8 +18,8 @@ pub use library::{Documents, Library};
 pub use publish::{NewEdition, PublishError, check_source, publish};
 
 use crate::storage::{EditionRecord, PaymentStore, StoreError};
-use app::backend::DocumentKind;
 use chrono::{DateTime, TimeZone, Utc};
+use domain::DocumentKind;
 
 /// The authoritative language: a new edition is published in it first.
 pub const AUTHORITATIVE_LANGUAGE: &str = "ru";

@@ -3,8 +3,8 @@
 
 use super::{AUTHORITATIVE_LANGUAGE, Documents, LANGUAGES};
 use crate::storage::{EditionRecord, StoreError};
-use app::backend::DocumentKind;
 use chrono::{DateTime, Utc};
+use domain::DocumentKind;
 
 /// A new edition, or a translation of one, as the publisher hands it over.
 #[derive(Clone, Debug)]

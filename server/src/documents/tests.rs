@@ -51,7 +51,9 @@ async fn a_scheduled_edition_takes_effect_at_its_moment() {
         0,
         "seeding is idempotent"
     );
-    let documents = Documents::load(store.clone()).await.unwrap();
+    let documents = Documents::load(store.clone(), std::sync::Arc::new(Utc::now))
+        .await
+        .unwrap();
 
     let later = now + chrono::Duration::hours(2);
     let number = publish(&documents, edition("ru", None, later), now)
@@ -127,11 +129,15 @@ async fn an_edition_stored_elsewhere_reaches_the_library_when_the_stamp_moves() 
         .unwrap();
     let now = first_edition_effective() + chrono::Duration::days(1);
     seed(store.as_ref(), now).await.unwrap();
-    let documents = Documents::load(store.clone()).await.unwrap();
+    let documents = Documents::load(store.clone(), std::sync::Arc::new(Utc::now))
+        .await
+        .unwrap();
     assert!(!documents.refresh().await.unwrap(), "nothing changed yet");
 
     // Another server (or the publish command) writes straight to the database.
-    let other = Documents::load(store.clone()).await.unwrap();
+    let other = Documents::load(store.clone(), std::sync::Arc::new(Utc::now))
+        .await
+        .unwrap();
     publish(&other, edition("ru", None, now), now)
         .await
         .unwrap();
@@ -157,7 +163,9 @@ async fn an_edition_stored_elsewhere_reaches_the_library_when_the_stamp_moves() 
     );
 
     // The watch does the same on its own.
-    let watched = Documents::load(store.clone()).await.unwrap();
+    let watched = Documents::load(store.clone(), std::sync::Arc::new(Utc::now))
+        .await
+        .unwrap();
     let watch = watched.watch(std::time::Duration::from_millis(100));
     publish(&other, edition("ky", Some(2), now), now)
         .await

@@ -13,10 +13,8 @@ pub use gateway::GatewayProcessor;
 pub use sandbox::{ACS_PATH, SandboxProcessor};
 
 use acquirer::protocol::{DeclineCode, OrderResponse, OrderStatus};
-use app::backend::DeclineReason;
-use app::card_form::CheckedCard;
 use async_trait::async_trait;
-use domain::Money;
+use domain::{CheckedCard, DeclineReason, Money};
 
 pub struct Authorisation<'a> {
     /// Our payment id; the acquirer's idempotency key for this charge.

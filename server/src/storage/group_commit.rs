@@ -54,8 +54,8 @@ pub(super) struct BeginPayment {
 impl From<&NewPayment<'_>> for BeginPayment {
     fn from(payment: &NewPayment<'_>) -> Self {
         BeginPayment {
-            id: payment.id.to_owned(),
-            idempotency_key: payment.idempotency_key.to_owned(),
+            id: payment.id.to_string(),
+            idempotency_key: payment.idempotency_key.to_string(),
             code: payment.code.as_str().to_owned(),
             brand: payment.brand.as_str(),
             first_six: payment.first_six.to_owned(),

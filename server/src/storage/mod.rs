@@ -26,7 +26,8 @@ mod values;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{
-    CardBrand, InvalidTransition, Money, PaymentCode, PaymentState, RequestStatus, ServiceKind,
+    CardBrand, IdempotencyKey, InvalidTransition, Money, PaymentCode, PaymentId, PaymentState,
+    RequestStatus, ServiceKind,
 };
 use std::sync::Arc;
 
@@ -122,8 +123,8 @@ pub struct PaymentRequest {
 /// A payment as first written, before the processor is called. Its amount
 /// is the one its payment request asks at that moment.
 pub struct NewPayment<'a> {
-    pub id: &'a str,
-    pub idempotency_key: &'a str,
+    pub id: &'a PaymentId,
+    pub idempotency_key: &'a IdempotencyKey,
     pub code: &'a PaymentCode,
     pub brand: CardBrand,
     pub first_six: &'a str,
@@ -164,8 +165,8 @@ pub struct FeedbackRecord {
 /// A payment as stored: never more card data than brand, first six and last four.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PaymentRecord {
-    pub id: String,
-    pub idempotency_key: String,
+    pub id: PaymentId,
+    pub idempotency_key: IdempotencyKey,
     pub code: PaymentCode,
     pub amount: Money,
     pub brand: CardBrand,
@@ -232,21 +233,24 @@ pub trait PaymentStore: Send + Sync {
     /// before, [`StoreError::NotPayable`], [`StoreError::EditionsChanged`],
     /// and [`StoreError::CodeBusy`] when another payment holds the code.
     async fn begin_payment(&self, payment: NewPayment<'_>) -> Result<Money, StoreError>;
-    async fn payment(&self, id: &str) -> Result<Option<PaymentRecord>, StoreError>;
-    async fn payment_by_key(&self, key: &str) -> Result<Option<PaymentRecord>, StoreError>;
+    async fn payment(&self, id: &PaymentId) -> Result<Option<PaymentRecord>, StoreError>;
+    async fn payment_by_key(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<PaymentRecord>, StoreError>;
     /// Moves the payment from `from` to `to` if the state machine allows it and
     /// the payment is still in `from`; records the event. Success marks the
     /// payment request paid in the same transaction.
     async fn advance(
         &self,
-        id: &str,
+        id: &PaymentId,
         from: PaymentState,
         to: PaymentState,
         change: Change<'_>,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     /// Remembers that the acquirer was asked about the payment.
-    async fn mark_checked(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn mark_checked(&self, id: &PaymentId, at: DateTime<Utc>) -> Result<(), StoreError>;
     /// Payments whose outcome only the acquirer knows: every `unknown` one,
     /// and `authorising` ones unchanged since `stale_before` (their server
     /// died or lost the answer).
@@ -265,8 +269,9 @@ pub trait PaymentStore: Send + Sync {
         &self,
         state: PaymentState,
     ) -> Result<Vec<PaymentRecord>, StoreError>;
-    async fn events(&self, id: &str) -> Result<Vec<PaymentEvent>, StoreError>;
-    async fn approved_payment(&self, id: &str) -> Result<Option<ApprovedPayment>, StoreError>;
+    async fn events(&self, id: &PaymentId) -> Result<Vec<PaymentEvent>, StoreError>;
+    async fn approved_payment(&self, id: &PaymentId)
+    -> Result<Option<ApprovedPayment>, StoreError>;
 
     /// Adds an edition; false when that document, edition and language exist.
     async fn insert_edition(&self, edition: &EditionRecord) -> Result<bool, StoreError>;
@@ -282,6 +287,15 @@ pub trait PaymentStore: Send + Sync {
         client: &str,
         since: DateTime<Utc>,
     ) -> Result<i64, StoreError>;
+
+    /// The secret stored under `name`, storing `candidate` first if there is
+    /// none: every server gets the same one.
+    async fn shared_secret(
+        &self,
+        name: &str,
+        candidate: &str,
+        at: DateTime<Utc>,
+    ) -> Result<String, StoreError>;
 
     /// Writes and reads back a row within the store's wait: whether this
     /// server can serve citizens now.

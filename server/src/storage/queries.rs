@@ -8,7 +8,10 @@ use super::{
     ApprovedPayment, EditionRecord, PaymentEvent, PaymentRecord, PaymentRequest, StoreError,
 };
 use chrono::{DateTime, Utc};
-use domain::{CardBrand, Money, PaymentCode, PaymentState, RequestStatus, ServiceKind};
+use domain::{
+    CardBrand, IdempotencyKey, Money, PaymentCode, PaymentId, PaymentState, RequestStatus,
+    ServiceKind,
+};
 use std::borrow::Cow;
 
 /// The editions a payment's citizen accepted must be the ones in force at
@@ -118,6 +121,11 @@ pub const TOUCH_READINESS: &str = "INSERT INTO readiness (id, checked_at) VALUES
      ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at";
 pub const READ_READINESS: &str = "SELECT checked_at FROM readiness WHERE id = 1";
 
+/// Keeps the first value written under a name: whoever comes later reads it.
+pub const INSERT_SECRET: &str = "INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?)
+     ON CONFLICT (name) DO NOTHING";
+pub const SECRET: &str = "SELECT value FROM secrets WHERE name = ?";
+
 // Decoders, one per query shape.
 
 fn code(text: Option<String>) -> Result<PaymentCode, StoreError> {
@@ -162,8 +170,10 @@ pub fn request(row: &dyn Row) -> Result<PaymentRequest, StoreError> {
 pub fn payment(row: &dyn Row) -> Result<PaymentRecord, StoreError> {
     let created_at: DateTime<Utc> = required(row.time(12)?, "creation time")?;
     Ok(PaymentRecord {
-        id: required(row.text(0)?, "payment id")?,
-        idempotency_key: required(row.text(1)?, "idempotency key")?,
+        id: PaymentId::parse(&required(row.text(0)?, "payment id")?)
+            .map_err(|_| StoreError::Corrupt("payment id"))?,
+        idempotency_key: IdempotencyKey::parse(&required(row.text(1)?, "idempotency key")?)
+            .map_err(|_| StoreError::Corrupt("idempotency key"))?,
         code: code(row.text(2)?)?,
         amount: money(row.int(3)?)?,
         brand: brand(row.text(4)?)?,
@@ -233,6 +243,10 @@ pub fn editions_stamp(row: &dyn Row) -> Result<super::EditionsStamp, StoreError>
 
 pub fn count(row: &dyn Row) -> Result<i64, StoreError> {
     Ok(row.int(0)?.unwrap_or(0))
+}
+
+pub fn text(row: &dyn Row) -> Result<String, StoreError> {
+    required(row.text(0)?, "text")
 }
 
 pub fn time(row: &dyn Row) -> Result<DateTime<Utc>, StoreError> {

@@ -62,7 +62,7 @@ impl<B: Backend> SqlStore<B> {
         if let Some(existing) = self.payment_by_key(payment.idempotency_key).await? {
             // A batch written again one by one after an error finds its own
             // first attempt if that was committed after all.
-            return if existing.id == payment.id {
+            return if existing.id == *payment.id {
                 Ok(existing.amount)
             } else {
                 Err(StoreError::DuplicateKey)
@@ -143,18 +143,22 @@ impl<B: Backend> PaymentStore for SqlStore<B> {
         }
     }
 
-    async fn payment(&self, id: &str) -> Result<Option<PaymentRecord>, StoreError> {
-        self.one(statement!(q::PAYMENT_BY_ID, id), q::payment).await
+    async fn payment(&self, id: &PaymentId) -> Result<Option<PaymentRecord>, StoreError> {
+        self.one(statement!(q::PAYMENT_BY_ID, id.as_str()), q::payment)
+            .await
     }
 
-    async fn payment_by_key(&self, key: &str) -> Result<Option<PaymentRecord>, StoreError> {
-        self.one(statement!(q::PAYMENT_BY_KEY, key), q::payment)
+    async fn payment_by_key(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<PaymentRecord>, StoreError> {
+        self.one(statement!(q::PAYMENT_BY_KEY, key.as_str()), q::payment)
             .await
     }
 
     async fn advance(
         &self,
-        id: &str,
+        id: &PaymentId,
         from: PaymentState,
         to: PaymentState,
         change: Change<'_>,
@@ -162,7 +166,7 @@ impl<B: Backend> PaymentStore for SqlStore<B> {
     ) -> Result<(), StoreError> {
         from.transition_to(to)?;
         let write = MovePayment {
-            id: id.to_owned(),
+            id: id.to_string(),
             from,
             to,
             reason: change.reason.to_owned(),
@@ -179,9 +183,9 @@ impl<B: Backend> PaymentStore for SqlStore<B> {
         }
     }
 
-    async fn mark_checked(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn mark_checked(&self, id: &PaymentId, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.backend
-            .execute(statement!(q::MARK_CHECKED, at, id))
+            .execute(statement!(q::MARK_CHECKED, at, id.as_str()))
             .await
             .map(drop)
     }
@@ -218,15 +222,21 @@ impl<B: Backend> PaymentStore for SqlStore<B> {
             .await
     }
 
-    async fn events(&self, id: &str) -> Result<Vec<PaymentEvent>, StoreError> {
+    async fn events(&self, id: &PaymentId) -> Result<Vec<PaymentEvent>, StoreError> {
         self.backend
-            .fetch(statement!(q::EVENTS, id), q::event)
+            .fetch(statement!(q::EVENTS, id.as_str()), q::event)
             .await
     }
 
-    async fn approved_payment(&self, id: &str) -> Result<Option<ApprovedPayment>, StoreError> {
-        self.one(statement!(q::APPROVED_PAYMENT, id), q::approved_payment)
-            .await
+    async fn approved_payment(
+        &self,
+        id: &PaymentId,
+    ) -> Result<Option<ApprovedPayment>, StoreError> {
+        self.one(
+            statement!(q::APPROVED_PAYMENT, id.as_str()),
+            q::approved_payment,
+        )
+        .await
     }
 
     async fn insert_edition(&self, edition: &EditionRecord) -> Result<bool, StoreError> {
@@ -284,6 +294,20 @@ impl<B: Backend> PaymentStore for SqlStore<B> {
             .one(statement!(q::FEEDBACK_COUNT_SINCE, client, since), q::count)
             .await?
             .unwrap_or(0))
+    }
+
+    async fn shared_secret(
+        &self,
+        name: &str,
+        candidate: &str,
+        at: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
+        self.backend
+            .execute(statement!(q::INSERT_SECRET, name, candidate, at))
+            .await?;
+        self.one(statement!(q::SECRET, name), q::text)
+            .await?
+            .ok_or(StoreError::Corrupt("a secret just written is missing"))
     }
 
     async fn check_ready(&self, at: DateTime<Utc>) -> Result<(), StoreError> {

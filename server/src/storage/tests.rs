@@ -38,10 +38,29 @@ async fn fixture(postgres: bool) -> Fixture {
     }
 }
 
-fn new_payment<'a>(code: &'a PaymentCode, id: &'a str, key: &'a str) -> NewPayment<'a> {
+/// The id a test calls `label`: ids are 32 hex digits, tests name theirs.
+/// They live for the whole run, as a test's labels do.
+fn pid(label: &str) -> &'static PaymentId {
+    Box::leak(Box::new(PaymentId::from_u128(label_bits(label))))
+}
+
+fn key(label: &str) -> &'static IdempotencyKey {
+    Box::leak(Box::new(IdempotencyKey::from_u128(label_bits(label))))
+}
+
+/// FNV-1a, so that every label is a different id.
+fn label_bits(label: &str) -> u128 {
+    label
+        .bytes()
+        .fold(0x6c62272e07bb014262b821756295c58d, |hash, byte| {
+            (hash ^ u128::from(byte)).wrapping_mul(0x0000000001000000000000000000013b)
+        })
+}
+
+fn new_payment<'a>(code: &'a PaymentCode, id: &str, idempotency_key: &str) -> NewPayment<'a> {
     NewPayment {
-        id,
-        idempotency_key: key,
+        id: pid(id),
+        idempotency_key: key(idempotency_key),
         code,
         brand: CardBrand::Visa,
         first_six: "411111",
@@ -62,7 +81,7 @@ fn reason(reason: &str) -> Change<'_> {
 
 async fn states(store: &dyn PaymentStore, id: &str) -> Vec<(Option<PaymentState>, PaymentState)> {
     store
-        .events(id)
+        .events(pid(id))
         .await
         .unwrap()
         .into_iter()
@@ -77,12 +96,12 @@ async fn a_payment_is_authorising_before_the_acquirer_and_final_after(postgres: 
         .await
         .unwrap();
     assert_eq!(
-        f.store.payment("p1").await.unwrap().unwrap().state,
+        f.store.payment(pid("p1")).await.unwrap().unwrap().state,
         Authorising
     );
     f.store
         .advance(
-            "p1",
+            pid("p1"),
             Authorising,
             Succeeded,
             Change {
@@ -102,7 +121,7 @@ async fn a_payment_is_authorising_before_the_acquirer_and_final_after(postgres: 
             (Some(Authorising), Succeeded)
         ]
     );
-    let receipt = f.store.approved_payment("p1").await.unwrap().unwrap();
+    let receipt = f.store.approved_payment(pid("p1")).await.unwrap().unwrap();
     assert_eq!(receipt.reference, "R1");
     let request = f.store.find_request(&f.code).await.unwrap().unwrap();
     assert_eq!(request.status, RequestStatus::Paid);
@@ -115,12 +134,24 @@ async fn a_final_payment_is_never_overwritten(postgres: bool) {
         .await
         .unwrap();
     f.store
-        .advance("p2", Authorising, Failed, reason("refused"), Utc::now())
+        .advance(
+            pid("p2"),
+            Authorising,
+            Failed,
+            reason("refused"),
+            Utc::now(),
+        )
         .await
         .unwrap();
     let late = f
         .store
-        .advance("p2", Authorising, Succeeded, reason("late"), Utc::now())
+        .advance(
+            pid("p2"),
+            Authorising,
+            Succeeded,
+            reason("late"),
+            Utc::now(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(
@@ -131,11 +162,17 @@ async fn a_final_payment_is_never_overwritten(postgres: bool) {
     ));
     let forbidden = f
         .store
-        .advance("p2", Failed, Succeeded, reason("forbidden"), Utc::now())
+        .advance(
+            pid("p2"),
+            Failed,
+            Succeeded,
+            reason("forbidden"),
+            Utc::now(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(forbidden, StoreError::InvalidTransition(_)));
-    assert!(f.store.approved_payment("p2").await.unwrap().is_none());
+    assert!(f.store.approved_payment(pid("p2")).await.unwrap().is_none());
     assert_eq!(states(f.store.as_ref(), "p2").await.len(), 3);
 }
 
@@ -158,13 +195,19 @@ async fn a_key_is_used_once_and_a_code_is_held_by_one_live_payment(postgres: boo
         .unwrap_err();
     assert!(matches!(other_key, StoreError::CodeBusy), "{other_key:?}");
     assert_eq!(
-        f.store.payment_by_key("k3").await.unwrap().unwrap().id,
-        "p3"
+        f.store.payment_by_key(key("k3")).await.unwrap().unwrap().id,
+        *pid("p3")
     );
 
     // A decline frees the code for another attempt with a new key.
     f.store
-        .advance("p3", Authorising, Declined, reason("declined"), Utc::now())
+        .advance(
+            pid("p3"),
+            Authorising,
+            Declined,
+            reason("declined"),
+            Utc::now(),
+        )
         .await
         .unwrap();
     f.store
@@ -172,7 +215,13 @@ async fn a_key_is_used_once_and_a_code_is_held_by_one_live_payment(postgres: boo
         .await
         .unwrap();
     f.store
-        .advance("p6", Authorising, Succeeded, reason("approved"), Utc::now())
+        .advance(
+            pid("p6"),
+            Authorising,
+            Succeeded,
+            reason("approved"),
+            Utc::now(),
+        )
         .await
         .unwrap();
     let after_success = f
@@ -268,7 +317,7 @@ async fn a_payment_begins_only_for_a_payable_request_under_the_editions_in_force
     assert_eq!(f.store.begin_payment(current).await.unwrap().tyiyn(), 100);
     for refused in ["q2", "q3", "q4", "q5"] {
         assert!(
-            f.store.payment(refused).await.unwrap().is_none(),
+            f.store.payment(pid(refused)).await.unwrap().is_none(),
             "{refused}"
         );
     }
@@ -305,7 +354,7 @@ async fn concurrent_writes_are_answered_each_for_itself(postgres: bool) {
                 let moved = match begun {
                     Ok(_) => Some(
                         store
-                            .advance(&id, Authorising, Succeeded, reason("ok"), Utc::now())
+                            .advance(pid(&id), Authorising, Succeeded, reason("ok"), Utc::now())
                             .await,
                     ),
                     Err(_) => None,
@@ -354,7 +403,7 @@ async fn unsettled_and_abandoned_payments_are_found(postgres: bool) {
 
     f.store
         .advance(
-            "p8",
+            pid("p8"),
             Authorising,
             ThreeDsRequired,
             Change {
@@ -378,7 +427,7 @@ async fn unsettled_and_abandoned_payments_are_found(postgres: bool) {
     );
     f.store
         .advance(
-            "p8",
+            pid("p8"),
             ThreeDsRequired,
             Expired,
             reason("abandoned"),
@@ -406,7 +455,7 @@ async fn concurrent_transitions_let_exactly_one_win(postgres: bool) {
         let to = if i % 2 == 0 { Succeeded } else { Unknown };
         tasks.push(tokio::spawn(async move {
             store
-                .advance("p10", Authorising, to, reason("race"), Utc::now())
+                .advance(pid("p10"), Authorising, to, reason("race"), Utc::now())
                 .await
         }));
     }
@@ -454,11 +503,11 @@ async fn a_failing_write_spoils_only_itself(postgres: bool) {
     assert_eq!(good.unwrap().tyiyn(), 220_000);
     assert!(bad.is_err(), "{bad:?}");
     assert_eq!(
-        f.store.payment("g1").await.unwrap().unwrap().state,
+        f.store.payment(pid("g1")).await.unwrap().unwrap().state,
         Authorising
     );
-    assert!(f.store.payment("b1").await.unwrap().is_none());
-    assert!(f.store.events("b1").await.unwrap().is_empty());
+    assert!(f.store.payment(pid("b1")).await.unwrap().is_none());
+    assert!(f.store.events(pid("b1")).await.unwrap().is_empty());
     assert_eq!(states(f.store.as_ref(), "g1").await.len(), 2);
 }
 

@@ -11,10 +11,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 struct MovableClock(Arc<AtomicI64>);
 
 impl MovableClock {
-    fn new() -> (MovableClock, server::service::Clock) {
+    fn new() -> (MovableClock, app::services::Clock) {
         let offset = Arc::new(AtomicI64::new(0));
         let read = offset.clone();
-        let clock: server::service::Clock =
+        let clock: app::services::Clock =
             Arc::new(move || Utc::now() + Duration::seconds(read.load(Ordering::SeqCst)));
         (MovableClock(offset), clock)
     }
@@ -203,11 +203,11 @@ async fn a_payment_records_the_editions_and_its_receipt_names_them() {
         .post_card_form("11202600000001", &card_fields(APPROVED_CARD, CVV))
         .await;
     let receipt_path = location(&response);
-    let id = receipt_path.trim_start_matches("/receipt/");
+    let id = domain::PaymentId::parse(receipt_path.trim_start_matches("/receipt/")).unwrap();
     let stored = app
         .payments
         .store
-        .approved_payment(id)
+        .approved_payment(&id)
         .await
         .unwrap()
         .unwrap();
@@ -258,7 +258,7 @@ async fn a_new_edition_between_form_and_submit_holds_the_payment_until_it_is_see
         .await
         .unwrap();
     assert_eq!(paid.status(), 303);
-    let id = location(&paid).trim_start_matches("/receipt/").to_string();
+    let id = domain::PaymentId::parse(location(&paid).trim_start_matches("/receipt/")).unwrap();
     let stored = app
         .payments
         .store

@@ -104,7 +104,7 @@ pub async fn assert_ledgers_agree(store: &dyn server::storage::PaymentStore, eng
         .unwrap();
     let ours_set: BTreeSet<(String, i64)> = ours
         .iter()
-        .map(|p| (p.id.clone(), p.amount.tyiyn()))
+        .map(|p| (p.id.to_string(), p.amount.tyiyn()))
         .collect();
     let theirs: BTreeSet<(String, i64)> = engine
         .ledger()

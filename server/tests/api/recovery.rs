@@ -60,9 +60,8 @@ async fn the_worker_settles_an_unknown_payment_that_nobody_watches() {
             &card_fields(ERROR_BEFORE_CHARGE_CARD, CVV),
         )
         .await;
-    let id = location(&response)
-        .trim_start_matches("/payment/")
-        .to_string();
+    let id = domain::PaymentId::parse(location(&response).trim_start_matches("/payment/"))
+        .expect("the payment's page");
     assert_eq!(
         app.payments
             .store

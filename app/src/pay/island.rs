@@ -2,9 +2,10 @@
 //! server like any other markup (so it works without JavaScript) and, where
 //! WebAssembly runs, checks each field as the citizen leaves it, shows the
 //! card brand, groups the number in fours and submits through the `pay`
-//! server function without sending anything while a check fails.
+//! server function without sending anything while a check fails; what
+//! follows a submit is [`super::next_step`]'s to say.
 
-use crate::api::{CardFormValues, Field, FieldError, PayError, PayResult};
+use crate::api::{CardFormValues, Field, FieldError};
 use crate::card_form::{brand_hint, check_card_form, check_field};
 use domain::{BrandTable, YearMonth};
 use leptos::prelude::*;
@@ -133,8 +134,17 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
         notice.set(None);
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let outcome = crate::api::pay(values).await;
-            if matches!(outcome, Err(PayError::EditionsChanged)) {
+            let outcome = super::pay(values).await;
+            let again = match super::next_step(&outcome) {
+                super::NextStep::GoTo(url) => {
+                    if let Some(window) = web_sys::window() {
+                        let _ = window.location().set_href(&url);
+                    }
+                    return;
+                }
+                super::NextStep::FormAgain(again) => again,
+            };
+            if again.reload {
                 // The server must show the new editions: post the form as a
                 // browser without JavaScript would, and it answers with the
                 // page, the notice and everything typed but the CVV. The
@@ -144,43 +154,20 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                 }
                 return;
             }
-            let next_page = match &outcome {
-                Ok(PayResult::Paid { receipt_id }) => Some(format!("/receipt/{receipt_id}")),
-                Ok(PayResult::Continue { url }) => Some(url.clone()),
-                _ => None,
-            };
-            if let Some(url) = next_page {
-                if let Some(window) = web_sys::window() {
-                    let _ = window.location().set_href(&url);
-                }
-                return;
-            }
-            // An attempt that ended: the next submit is a new attempt.
-            let next_key = match &outcome {
-                Ok(PayResult::Declined { next_key, .. }) => Some(next_key.clone()),
-                Err(error) => error.next_key().map(str::to_string),
-                _ => None,
-            };
-            if let Some(next_key) = next_key {
-                form.update(|values| values.idempotency_key = next_key);
+            if let Some(next_key) = again.next_key {
+                form.update(|values| values.idempotency_key = next_key.to_string());
             }
             // Whatever happened, the CVV is not kept for another attempt.
             form.update(|values| values.cvv.clear());
             if let Some(cvv) = cvv_ref.get_untracked() {
                 cvv.set_value("");
             }
-            match outcome {
-                Ok(PayResult::Declined { reason_key, .. }) => {
-                    notice.set(Some(message(&reason_key)))
+            notice.set(again.notice.map(|key| message(&key)));
+            if !again.errors.is_empty() {
+                errors.set(again.errors);
+                if let Some(summary) = summary_ref.get_untracked() {
+                    let _ = summary.focus();
                 }
-                Err(PayError::Invalid(found)) => {
-                    errors.set(found);
-                    if let Some(summary) = summary_ref.get_untracked() {
-                        let _ = summary.focus();
-                    }
-                }
-                Err(other) => notice.set(Some(message(other.message_key()))),
-                Ok(PayResult::Paid { .. } | PayResult::Continue { .. }) => {}
             }
             busy.set(false);
         });

@@ -1,0 +1,147 @@
+//! The 3-D Secure challenge: the state an order keeps while the cardholder
+//! answers on the challenge page ([`crate::http::acs_router`]), and the two
+//! calls that move it on: the cardholder's answer, then the merchant's
+//! completion, which alone charges (as with a real ACS, the page's verdict
+//! reaches the acquirer only through the merchant).
+
+use super::faults::random_u64;
+use super::notify::Delivery;
+use super::orders::Order;
+use super::{Engine, EngineError};
+use crate::protocol::{DeclineCode, OrderResponse, OrderStatus};
+
+/// How the cardholder answered a challenge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChallengeOutcome {
+    Passed,
+    Failed,
+}
+
+/// What the cardholder did on the challenge page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChallengeAction {
+    Confirm { code: String },
+    Cancel,
+}
+
+/// What the challenge page shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChallengeView {
+    pub token: String,
+    pub order_id: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    /// `400000******3220`.
+    pub masked_card: String,
+    /// The one-time code; a sandbox shows it on the page.
+    pub code: String,
+    pub return_url: String,
+    /// `None` until the cardholder answers.
+    pub outcome: Option<ChallengeOutcome>,
+}
+
+pub(super) struct ChallengeState {
+    pub(super) token: String,
+    code: String,
+    return_url: String,
+    outcome: Option<ChallengeOutcome>,
+}
+
+impl ChallengeState {
+    /// A fresh challenge with a random token (also the `cres`) and a
+    /// six-digit one-time code.
+    pub(super) fn new(return_url: &str) -> Self {
+        Self {
+            token: uuid::Uuid::new_v4().simple().to_string(),
+            code: format!("{:06}", random_u64() % 1_000_000),
+            return_url: return_url.to_owned(),
+            outcome: None,
+        }
+    }
+}
+
+impl Order {
+    fn challenge_view(&self) -> Option<ChallengeView> {
+        let challenge = self.challenge.as_ref()?;
+        Some(ChallengeView {
+            token: challenge.token.clone(),
+            order_id: self.order_id.clone(),
+            amount_minor: self.amount_minor,
+            currency: self.currency.clone(),
+            masked_card: self.card_masked.clone(),
+            code: challenge.code.clone(),
+            return_url: challenge.return_url.clone(),
+            outcome: challenge.outcome,
+        })
+    }
+}
+
+impl Engine {
+    /// The merchant's call after the browser came back with `cres`: charges a
+    /// passed challenge, declines a failed one. Idempotent.
+    pub async fn complete_challenge(
+        &self,
+        order_id: &str,
+        cres: &str,
+    ) -> Result<OrderResponse, EngineError> {
+        self.latency().await;
+        let (response, notification) = {
+            let mut state = self.state();
+            let index = *state.by_id.get(order_id).ok_or(EngineError::NotFound)?;
+            let order = &mut state.orders[index];
+            let Some(challenge) = &order.challenge else {
+                return Err(EngineError::Conflict);
+            };
+            if challenge.token != cres {
+                return Err(EngineError::Invalid(
+                    "cres does not belong to this order".to_owned(),
+                ));
+            }
+            if order.status != OrderStatus::ChallengeRequired {
+                return Ok(order.response(&self.acs_base_url));
+            }
+            match challenge.outcome {
+                None => return Err(EngineError::NotReady),
+                Some(ChallengeOutcome::Passed) => order.settle(OrderStatus::Approved, None),
+                Some(ChallengeOutcome::Failed) => {
+                    order.settle(OrderStatus::Declined, Some(DeclineCode::ThreeDsFailed));
+                }
+            }
+            tracing::info!(order_id = %order.order_id, status = ?order.status, "challenge completed");
+            (order.response(&self.acs_base_url), order.notification())
+        };
+        self.notify(notification, Delivery::default());
+        Ok(response)
+    }
+
+    /// The challenge page's view of a token; `None` for an unknown token.
+    pub fn challenge(&self, token: &str) -> Option<ChallengeView> {
+        let state = self.state();
+        let index = *state.by_token.get(token)?;
+        state.orders[index].challenge_view()
+    }
+
+    /// Records the cardholder's answer. One attempt: a wrong code fails the
+    /// challenge. Answering again changes nothing and returns the first
+    /// answer. `None` for an unknown token. Never charges.
+    pub fn answer_challenge(&self, token: &str, action: ChallengeAction) -> Option<ChallengeView> {
+        let mut state = self.state();
+        let index = *state.by_token.get(token)?;
+        let order = &mut state.orders[index];
+        if let Some(challenge) = order.challenge.as_mut()
+            && challenge.outcome.is_none()
+        {
+            let outcome = match action {
+                ChallengeAction::Confirm { code } if code.trim() == challenge.code => {
+                    ChallengeOutcome::Passed
+                }
+                ChallengeAction::Confirm { .. } | ChallengeAction::Cancel => {
+                    ChallengeOutcome::Failed
+                }
+            };
+            challenge.outcome = Some(outcome);
+            tracing::info!(order_id = %order.order_id, ?outcome, "challenge answered");
+        }
+        order.challenge_view()
+    }
+}

@@ -1,0 +1,74 @@
+//! A paid payment's receipt, at its unguessable address.
+
+use super::{document_title, found, service_name, status_name};
+use crate::i18n::*;
+use crate::messages::Msg;
+use crate::services::{ReceiptView, Services};
+use crate::{format, lang, paths};
+use domain::{PaymentId, RequestStatus};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+fn Receipt(receipt: ReceiptView) -> impl IntoView {
+    let locale = lang::current();
+    view! {
+        <p class="success" role="status">{td_string!(locale, receipt_paid_message)}</p>
+        <dl class="receipt">
+            <div><dt>{td_string!(locale, receipt_number_label)}</dt><dd class="receipt-number">{receipt.receipt_number.clone()}</dd></div>
+            <div><dt>{td_string!(locale, paid_at_label)}</dt><dd>{format::date_time(locale, receipt.paid_at)}</dd></div>
+            <div><dt>{td_string!(locale, service_label)}</dt><dd>{service_name(locale, receipt.service)}</dd></div>
+            <div><dt>{td_string!(locale, code_label)}</dt><dd class="code">{receipt.code.to_string()}</dd></div>
+            <div><dt>{td_string!(locale, applicant_label)}</dt><dd>{receipt.applicant_masked.clone()}</dd></div>
+            <div><dt>{td_string!(locale, amount_label)}</dt><dd class="amount">{format::money(locale, receipt.amount)}</dd></div>
+            <div><dt>{td_string!(locale, card_label)}</dt><dd class="card">{format!("{} {}", receipt.brand.display_name(), receipt.masked_card)}</dd></div>
+            <div><dt>{td_string!(locale, cardholder_short_label)}</dt><dd>{receipt.cardholder.clone()}</dd></div>
+            <div><dt>{td_string!(locale, reference_label)}</dt><dd>{receipt.processor_reference.clone()}</dd></div>
+            <div><dt>{td_string!(locale, status_label)}</dt><dd class="status status-paid">{status_name(locale, RequestStatus::Paid)}</dd></div>
+            {(!receipt.accepted.is_empty()).then(|| {
+                let accepted = receipt
+                    .accepted
+                    .iter()
+                    .map(|(kind, edition)| {
+                        let date = format::day(locale, edition.effective_from);
+                        view! {
+                            <li>
+                                <a href=paths::edition(*kind, edition.edition)>{document_title(locale, *kind)}</a>
+                                ", " {td_string!(locale, edition_of, date = date).to_lowercase()}
+                            </li>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <div><dt>{td_string!(locale, receipt_accepted_label)}</dt><dd><ul class="accepted">{accepted}</ul></dd></div>
+                }
+            })}
+        </dl>
+        <p class="hint">{td_string!(locale, receipt_keep_hint)}</p>
+        <p class="no-print"><a href=paths::HOME>{td_string!(locale, new_payment_link)}</a></p>
+    }
+}
+
+#[component]
+pub fn ReceiptPage() -> impl IntoView {
+    let locale = lang::current();
+    let services = expect_context::<Services>();
+    let id =
+        use_params_map().with_untracked(|p| p.get("id").and_then(|id| PaymentId::parse(&id).ok()));
+    let body = Suspend::new(async move {
+        let receipt = match &id {
+            Some(id) => services.payments.receipt(id).await,
+            None => Ok(None),
+        };
+        match found(locale, receipt, Msg::ReceiptNotFound) {
+            Ok(receipt) => view! { <Receipt receipt/> }.into_any(),
+            Err(view) => view,
+        }
+    });
+    view! {
+        <Title text=td_string!(locale, receipt_title)/>
+        <h1>{td_string!(locale, receipt_title)}</h1>
+        <Suspense fallback=|| ()>{body}</Suspense>
+    }
+}

@@ -1,0 +1,36 @@
+//! Paying: the card form's island ([`island`]), the `pay` server function
+//! it calls and whose body the no-JavaScript form post runs too ([`flow`],
+//! server only), and the one rule from the outcome of a submit to what
+//! happens next ([`next`]), which the island, the no-JS handler and the pay
+//! page all follow.
+
+#[cfg(feature = "ssr")]
+pub mod flow;
+pub mod island;
+pub mod next;
+
+pub use next::{FormAgain, NextStep, next_step};
+
+use crate::api::{CardFormValues, PayError, PayResult};
+use leptos::prelude::*;
+
+/// Checks the card form again on the server, charges the card and records the
+/// payment. The browser calls it after its own checks pass; the no-JavaScript
+/// form post runs the same body through the server's form handler.
+// JSON both ways: the island already needs serde_json for its props, so a
+// URL-encoded request would add a second serialiser to the bundle.
+#[server(prefix = "/api", endpoint = "pay", input = server_fn::codec::Json)]
+pub async fn pay(form: CardFormValues) -> Result<PayResult, PayError> {
+    let services = use_context::<crate::services::Services>().ok_or(PayError::Internal)?;
+    let outcome = flow::pay(&services, form).await;
+    if let (Some(response), Err(error)) = (use_context::<leptos_axum::ResponseOptions>(), &outcome)
+        && let FormAgain { status: 503, .. } = FormAgain::after(error)
+    {
+        response.set_status(http::StatusCode::SERVICE_UNAVAILABLE);
+        response.insert_header(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from_static(crate::http::RETRY_AFTER_SECS),
+        );
+    }
+    outcome
+}

@@ -1,0 +1,50 @@
+//! What the pages and the pay flow ask of the server, one service per
+//! feature: [`PaymentService`], [`DocumentService`], [`FeedbackService`], and
+//! the plain [`SiteSettings`]. The server crate implements the traits over
+//! its storage and acquirer and hands them to the pages as [`Services`] in
+//! the Leptos context.
+
+mod documents;
+mod feedback;
+mod payments;
+mod settings;
+
+pub use documents::{DocumentService, DocumentView};
+pub use feedback::{Feedback, FeedbackService};
+pub use payments::{
+    ChargeOutcome, PaymentRequestView, PaymentService, PaymentStatusView, ReceiptView,
+};
+pub use settings::{Clock, SiteSettings, SupportContacts, current_month};
+
+use std::sync::Arc;
+
+/// Why a service could not do what it was asked; what the citizen is told
+/// is decided by the page, from this.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServiceError {
+    UnknownCode,
+    NotPayable(domain::RequestStatus),
+    /// Another payment for this code is under way.
+    InProgress,
+    /// The idempotency key was used with other details.
+    StaleForm,
+    /// A document edition shown on the form is no longer the one in force.
+    EditionsChanged,
+    /// Too many feedback messages from one client.
+    RateLimited,
+    /// The acquirer did not process the payment: nothing was charged.
+    ProcessorUnavailable,
+    /// No database connection came free in time: the citizen is asked to
+    /// try again in a moment (a 503 with `Retry-After`). Nothing happened.
+    Busy,
+    Internal,
+}
+
+/// Every service, as the pages find them in the Leptos context.
+#[derive(Clone)]
+pub struct Services {
+    pub payments: Arc<dyn PaymentService>,
+    pub documents: Arc<dyn DocumentService>,
+    pub feedback: Arc<dyn FeedbackService>,
+    pub settings: Arc<SiteSettings>,
+}

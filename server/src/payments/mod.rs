@@ -1,0 +1,165 @@
+//! The payment service: looks up payment requests, charges cards through the
+//! configured processor and records every payment. It is what the pay flow
+//! and the pages call, through `app::services::PaymentService` ([`charge`]),
+//! and what the reconciliation worker and the acquirer's notifications
+//! drive ([`reconcile`]). How an acquirer's answer moves a payment is
+//! [`outcome`]'s.
+//!
+//! The rules it keeps:
+//! - a payment is `authorising` in the database before the acquirer hears of
+//!   it, so a crash leaves a trace that reconciliation settles;
+//! - one idempotency key is one attempt: repeats get the first outcome and
+//!   never reach the acquirer again;
+//! - a payment code is held by at most one live payment (a unique index);
+//! - an answer that may hide a charge is `unknown`, never a failure.
+
+mod charge;
+mod outcome;
+mod reconcile;
+
+pub use reconcile::{ReconcileReport, reconcile_forever};
+
+use crate::documents::Documents;
+use crate::processor::CardProcessor;
+use crate::storage::{Change, PaymentRecord, PaymentStore, StoreError};
+use app::services::{Clock, ServiceError};
+use chrono::{DateTime, Utc};
+use domain::{IdempotencyKey, PaymentId, PaymentState};
+use outcome::Settlement;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+/// Timings of settling payments, from configuration.
+#[derive(Clone, Debug)]
+pub struct Timings {
+    /// An `authorising` payment older than this has lost its server or its
+    /// answer; it must exceed the acquirer client's request timeout.
+    pub stale_after: chrono::Duration,
+    /// Payments left in `created` or at a challenge expire after this.
+    pub abandon_after: chrono::Duration,
+    /// How long the status page waits before asking the acquirer again.
+    pub recheck_after: chrono::Duration,
+    /// How long a repeated submit waits for the first one's answer.
+    pub replay_wait: Duration,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Timings {
+            stale_after: chrono::Duration::seconds(60),
+            abandon_after: chrono::Duration::minutes(90),
+            recheck_after: chrono::Duration::seconds(2),
+            replay_wait: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A new payment id or idempotency key: a UUID version 7 in simple form.
+///
+/// Its first 48 bits are the time in milliseconds, so new ids land at the
+/// end of the tables' indexes instead of on a random page each, and a
+/// commit writes a few index pages rather than one per payment. The other
+/// 74 bits are random (a CSPRNG): a payment id is also the receipt's
+/// address, and knowing roughly when someone paid leaves 2^74 to guess.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+/// A new id: a UUID version 7.
+///
+/// Its first 48 bits are the time in milliseconds, so new ids land at the
+/// end of the tables' indexes instead of on a random page each, and a
+/// commit writes a few index pages rather than one per payment. The other
+/// 74 bits are random (a CSPRNG): a payment id is also the receipt's
+/// address, and knowing roughly when someone paid leaves 2^74 to guess.
+fn new_bits() -> u128 {
+    uuid::Uuid::now_v7().as_u128()
+}
+
+pub fn new_payment_id() -> PaymentId {
+    PaymentId::from_u128(new_bits())
+}
+
+pub fn new_idempotency_key() -> IdempotencyKey {
+    IdempotencyKey::from_u128(new_bits())
+}
+
+pub struct Payments {
+    /// This service itself, for the tasks it starts.
+    pub me: Weak<Payments>,
+    pub store: Arc<dyn PaymentStore>,
+    /// The document editions, kept in memory: a payment names those it
+    /// accepted, and reloads them when they changed under it.
+    pub documents: Arc<Documents>,
+    pub processor: Arc<dyn CardProcessor>,
+    pub clock: Clock,
+    /// Prefix of the URL the issuer's challenge returns the browser to
+    /// (empty: same origin as the challenge page).
+    pub public_url: String,
+    pub timings: Timings,
+}
+
+/// A storage error as the citizen hears of it: "busy, try again in a
+/// moment" when no connection came free in time (already logged, once a
+/// second, by the store), otherwise our failure, logged here.
+pub(crate) fn internal(context: &'static str) -> impl Fn(StoreError) -> ServiceError {
+    move |error| match error {
+        StoreError::Busy => ServiceError::Busy,
+        error => {
+            tracing::error!(%error, context, "storage failed");
+            ServiceError::Internal
+        }
+    }
+}
+
+impl Payments {
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    /// Applies a settlement to a payment still in `from`. When someone else
+    /// moved it first (a notification, another server), their move stands.
+    async fn settle(
+        &self,
+        id: &PaymentId,
+        from: PaymentState,
+        settlement: Settlement,
+    ) -> Result<bool, StoreError> {
+        let change = Change {
+            reason: &settlement.reason,
+            reference: settlement.reference.as_deref(),
+            decline_reason: settlement.decline.map(|d| d.as_str()),
+            challenge_url: settlement.challenge_url.as_deref(),
+        };
+        match self
+            .store
+            .advance(id, from, settlement.to, change, self.now())
+            .await
+        {
+            Ok(()) => {
+                tracing::info!(payment_id = %id, from = %from, to = %settlement.to, reason = %settlement.reason, "payment moved");
+                Ok(true)
+            }
+            Err(StoreError::StateChanged { .. }) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The payment an idempotency key started, if any.
+    async fn attempt(&self, key: &IdempotencyKey) -> Result<Option<PaymentRecord>, ServiceError> {
+        self.store
+            .payment_by_key(key)
+            .await
+            .map_err(internal("find by key"))
+    }
+
+    async fn record(&self, id: &PaymentId) -> Result<Option<PaymentRecord>, ServiceError> {
+        self.store
+            .payment(id)
+            .await
+            .map_err(internal("load payment"))
+    }
+}
+
+/// How long the replay of a repeated submit waits between looks.
+const REPLAY_POLL: Duration = Duration::from_millis(25);

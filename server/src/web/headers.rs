@@ -1,0 +1,143 @@
+//! Headers every response carries (security policy, caching), and the
+//! conditional answers (`ETag`, 304) of document pages.
+
+use super::whole::MAX_PAGE_BYTES;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// Document pages change rarely and are read on slow connections: they get
+/// an `ETag` (a hash of the page) and answer 304 to a browser that has them.
+pub async fn conditional_documents(request: Request, next: Next) -> Response {
+    let documents =
+        request.method() == http::Method::GET && request.uri().path().starts_with("/documents");
+    if !documents {
+        return next.run(request).await;
+    }
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let if_modified_since = request.headers().get(header::IF_MODIFIED_SINCE).cloned();
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_PAGE_BYTES).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    // The per-response nonce is not part of what the page says.
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(without_nonces(&bytes));
+    let etag = format!("W/\"{}\"", hex::encode(&digest[..12]));
+    let Ok(etag_value) = HeaderValue::from_str(&etag) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    parts.headers.insert(header::ETAG, etag_value);
+    // The language comes from the cookie or the browser's preference.
+    parts.headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Cookie, Accept-Language"),
+    );
+    let unchanged = match (&if_none_match, &if_modified_since) {
+        (Some(tags), _) => tags
+            .to_str()
+            .map(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+            .unwrap_or(false),
+        (None, Some(since)) => {
+            let last_modified = parts
+                .headers
+                .get(header::LAST_MODIFIED)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok());
+            let since = since
+                .to_str()
+                .ok()
+                .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok());
+            matches!((last_modified, since), (Some(modified), Some(since)) if modified <= since)
+        }
+        (None, None) => false,
+    };
+    if unchanged {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        parts.headers.remove(header::CONTENT_TYPE);
+        // The browser keeps the page it has, whose scripts carry the nonce of
+        // the policy it was sent with: a new policy would not match them.
+        parts.headers.remove(header::CONTENT_SECURITY_POLICY);
+        return Response::from_parts(parts, Body::empty());
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The page with the values of its `nonce="..."` attributes left out.
+fn without_nonces(page: &[u8]) -> Vec<u8> {
+    const MARK: &[u8] = b"nonce=\"";
+    let mut out = Vec::with_capacity(page.len());
+    let mut rest = page;
+    while let Some(at) = rest.windows(MARK.len()).position(|w| w == MARK) {
+        out.extend_from_slice(&rest[..at + MARK.len()]);
+        rest = &rest[at + MARK.len()..];
+        let end = rest.iter().position(|&b| b == b'"').unwrap_or(rest.len());
+        rest = &rest[end..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
+/// Headers every response carries. Pages set their own CSP with a nonce; any
+/// other response gets one that allows nothing to run.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let private = {
+        let path = request.uri().path();
+        path.starts_with("/pay/")
+            || path.starts_with("/payment/")
+            || path.starts_with("/receipt/")
+            || path.starts_with("/api/")
+    };
+    let mut response = next.run(request).await;
+    let not_modified = response.status() == StatusCode::NOT_MODIFIED;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // A 304 keeps the policy the browser stored with the page.
+    if !not_modified {
+        headers
+            .entry(header::CONTENT_SECURITY_POLICY)
+            .or_insert(HeaderValue::from_static(
+                "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            ));
+    }
+    if private {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    } else {
+        headers
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-cache"));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_nonces;
+
+    #[test]
+    fn nonces_are_left_out_of_the_page_hash() {
+        assert_eq!(
+            without_nonces(br#"<script nonce="abc">x</script><script nonce="d">y</script>"#),
+            br#"<script nonce="">x</script><script nonce="">y</script>"#.to_vec()
+        );
+        assert_eq!(without_nonces(b"no scripts"), b"no scripts".to_vec());
+    }
+}

@@ -1,0 +1,169 @@
+//! The HTTP surface: the Leptos pages with the services in their context,
+//! and beside them the handlers that are not pages, each in its module:
+//! the no-JavaScript pay form and the 3-D Secure return ([`pay`]), the
+//! feedback form ([`feedback`]), the acquirer's notifications
+//! ([`notifications`]), the language switch ([`language`]); and the layers
+//! every response goes through: pages rendered whole ([`whole`]), security
+//! and caching headers, conditional document pages ([`headers`]).
+
+mod feedback;
+mod headers;
+mod language;
+mod notifications;
+mod pay;
+mod whole;
+
+pub use notifications::NotificationKey;
+
+use crate::documents::Documents;
+use crate::feedback::FeedbackDesk;
+use crate::payments::Payments;
+use crate::processor::ACS_PATH;
+use acquirer::engine::Engine;
+use app::pages::App;
+use app::services::{Services, SiteSettings};
+use app::shell::shell;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRef, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware;
+use axum::response::Response;
+use axum::routing::{get, post};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::timeout::TimeoutLayer;
+
+/// Everything a handler may need, each service once; handlers take the part
+/// they need (`State<Arc<Payments>>`, ...).
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub payments: Arc<Payments>,
+    pub documents: Arc<Documents>,
+    pub feedback: Arc<FeedbackDesk>,
+    pub settings: Arc<SiteSettings>,
+    /// The in-process sandbox acquirer, whose challenge pages the site serves.
+    pub sandbox: Option<Arc<Engine>>,
+    pub notification_key: NotificationKey,
+    /// Whether a proxy in front of us sets `X-Forwarded-For` (its last entry
+    /// is then the client's address).
+    pub behind_proxy: bool,
+    /// The longest a request may take; then it is answered 503.
+    pub request_timeout: std::time::Duration,
+}
+
+impl AppState {
+    /// The services as the pages find them in their context.
+    fn services(&self) -> Services {
+        Services {
+            payments: self.payments.clone(),
+            documents: self.documents.clone(),
+            feedback: self.feedback.clone(),
+            settings: self.settings.clone(),
+        }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let site_root = state.leptos_options.site_root.to_string();
+    let pkg_dir = format!("{site_root}/{}", state.leptos_options.site_pkg_dir);
+    let context = {
+        let services = state.services();
+        move || provide_context(services.clone())
+    };
+    let app_shell = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    let not_found = leptos_axum::render_app_async_with_context(context.clone(), app_shell.clone());
+
+    let mut router = Router::new();
+    if let Some(engine) = &state.sandbox {
+        router = router.nest_service(ACS_PATH, acquirer::http::acs_router(engine.clone()));
+    }
+    router
+        .leptos_routes_with_context(&state, routes, context, app_shell)
+        .route("/pay/{code}", post(pay::pay_form_post))
+        .route("/payment/{id}/3ds", post(pay::challenge_return))
+        .route(app::paths::FEEDBACK, post(feedback::feedback_post))
+        .route(
+            "/api/acquirer/notifications",
+            post(notifications::acquirer_notification),
+        )
+        .route("/lang/{tag}", get(language::switch_language))
+        .route("/health", get(crate::health::ready))
+        .route("/health/live", get(crate::health::live))
+        .nest_service(
+            "/pkg",
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
+        .route_service(
+            "/favicon.svg",
+            ServeFile::new(format!("{site_root}/favicon.svg")),
+        )
+        .fallback(move |req: Request| not_found(req))
+        .layer(middleware::from_fn(whole::run_to_completion))
+        .layer(middleware::from_fn(headers::conditional_documents))
+        // Everything a request starts in the database or at the acquirer
+        // runs in tasks of its own (see `storage`, `payments`): ending a
+        // request early here cancels only its waiting.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            state.request_timeout,
+        ))
+        .layer(middleware::from_fn(headers::security_headers))
+        .layer(CompressionLayer::new().br(true).gzip(true))
+        .with_state(state)
+}
+
+/// Asks the browser to come back in a moment (a busy database).
+fn retry_after(response: &mut Response) {
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from_static(app::http::RETRY_AFTER_SECS),
+    );
+}
+
+/// Renders the app for `request` with extra context (a posted form's state).
+async fn render_with(
+    state: &AppState,
+    parts: http::request::Parts,
+    extra: impl Fn() + Clone + Send + Sync + 'static,
+) -> Response {
+    let services = state.services();
+    let options = state.leptos_options.clone();
+    let render = leptos_axum::render_app_async_with_context(
+        move || {
+            provide_context(services.clone());
+            extra();
+        },
+        move || shell(options.clone()),
+    );
+    render(Request::from_parts(parts, Body::empty())).await
+}
+
+/// The client's address as the feedback rate limit counts it.
+fn client_address(state: &AppState, parts: &http::request::Parts) -> String {
+    let forwarded = state
+        .behind_proxy
+        .then(|| parts.headers.get("x-forwarded-for"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .map(|v| v.trim().to_string());
+    forwarded
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}

@@ -1,0 +1,85 @@
+//! Paying without JavaScript: the card form posted to its own page, and the
+//! browser back from the issuer's challenge.
+
+use super::{AppState, render_with, retry_after};
+use crate::payments::Payments;
+use app::api::CardFormValues;
+use app::pages::PostedPayment;
+use app::paths;
+use app::pay::{NextStep, next_step};
+use app::services::PaymentService;
+use axum::Form;
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::PaymentId;
+use leptos::prelude::provide_context;
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// The pay form posted by a browser without JavaScript. It runs the same
+/// `pay` server function body as the JavaScript path and goes where
+/// `next_step` says: on to the receipt or the payment's page (303), or the
+/// page again with what to say and everything typed but the CVV. Nothing
+/// typed ever goes into a URL.
+pub async fn pay_form_post(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let form = Form::<CardFormValues>::from_request(Request::from_parts(parts.clone(), body), &())
+        .await
+        .map(|Form(form)| form)
+        .unwrap_or_default();
+    let form = CardFormValues { code, ..form };
+    let shown = form.clone().without_cvv();
+    let outcome = app::pay::flow::pay(&state.services(), form).await;
+    let again = match next_step(&outcome) {
+        NextStep::GoTo(url) => return Redirect::to(&url).into_response(),
+        NextStep::FormAgain(again) => again,
+    };
+    let status = StatusCode::from_u16(again.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let posted = PostedPayment {
+        values: shown,
+        again,
+    };
+    let mut response = render_with(&state, parts, move || provide_context(posted.clone())).await;
+    if response.status().is_success() {
+        *response.status_mut() = status;
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        retry_after(&mut response);
+    }
+    response
+}
+
+#[derive(Deserialize)]
+pub struct ChallengeAnswer {
+    #[serde(default)]
+    cres: String,
+}
+
+/// The browser is back from the issuer's challenge (posted there by the
+/// challenge page's form). The payment is completed with the acquirer, then
+/// the citizen sees its status page, which shows the receipt on success.
+pub async fn challenge_return(
+    State(payments): State<Arc<Payments>>,
+    Path(id): Path<String>,
+    form: Result<Form<ChallengeAnswer>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(id) = PaymentId::parse(&id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let answer = form.map(|Form(answer)| answer).unwrap_or(ChallengeAnswer {
+        cres: String::new(),
+    });
+    let cres_ok = !answer.cres.is_empty()
+        && answer.cres.len() <= 256
+        && answer.cres.bytes().all(|b| b.is_ascii_graphic());
+    if cres_ok {
+        // Errors are logged by the service; the status page tells the rest.
+        let _ = payments.complete_challenge(&id, &answer.cres).await;
+    }
+    Redirect::to(&paths::payment(&id)).into_response()
+}
