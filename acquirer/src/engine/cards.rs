@@ -25,24 +25,6 @@ pub enum CardBehaviour {
     Fault(Fault),
 }
 
-impl CardBehaviour {
-    /// One line for a README's test card table.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Self::Approve => "approved",
-            Self::Decline(DeclineCode::InsufficientFunds) => "declined: insufficient funds",
-            Self::Decline(DeclineCode::DoNotHonour) => "declined: do not honour",
-            Self::Decline(DeclineCode::ExpiredCard) => "declined: expired card",
-            Self::Decline(DeclineCode::CvvMismatch) => "declined: CVV mismatch",
-            Self::Decline(DeclineCode::ThreeDsFailed) => "declined: 3-D Secure failed",
-            Self::Unavailable => "the acquirer refuses to process (HTTP 503), nothing charged",
-            Self::Frictionless => "3-D Secure frictionless, approved",
-            Self::Challenge => "3-D Secure challenge (one-time code shown on the sandbox page)",
-            Self::Fault(fault) => fault.describe(),
-        }
-    }
-}
-
 /// The sandbox test cards, by full number. Any expiry in the future and any
 /// CVV work; an expiry in the past declines with `expired_card` for every card.
 ///

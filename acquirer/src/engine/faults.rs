@@ -25,17 +25,6 @@ pub enum Fault {
 }
 
 impl Fault {
-    pub fn describe(self) -> &'static str {
-        match self {
-            Self::TimeoutAfterCharge => {
-                "approved and charged, then the answer is held past any client timeout"
-            }
-            Self::ServerErrorAfterCharge => "approved and charged, then HTTP 500",
-            Self::DropAfterCharge => "approved and charged, then the connection drops mid-answer",
-            Self::ServerErrorBeforeCharge => "HTTP 500 before charging: no charge, no order",
-        }
-    }
-
     /// Whether the card was charged before the transport failed.
     pub fn charged(self) -> bool {
         !matches!(self, Self::ServerErrorBeforeCharge)

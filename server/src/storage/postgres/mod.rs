@@ -10,7 +10,7 @@ mod batch;
 
 use super::StoreError;
 use super::backend::{Backend, Connections, StoreOptions};
-use super::group_commit::{Write, WriteQueue, commit};
+use super::group_commit::{MAX_BATCH, Write, WriteQueue, commit};
 use super::pressure::Pressure;
 use super::queries::numbered;
 use super::values::{Decode, Row, Statement, Value};
@@ -21,8 +21,6 @@ use sqlx::postgres::{PgArguments, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Executor, Row as _};
 use std::sync::Arc;
 
-/// Writes a statement may carry.
-const MAX_BATCH: usize = 256;
 /// Batches in flight at once: while one is being committed the next
 /// gathers. Measured on two cores against one, three, four and six, two
 /// gave the most payments per second and the least CPU per payment: one

@@ -5,11 +5,14 @@
 //!
 //! Like the readers, a request only hands the writer a job and awaits the
 //! answer, so a request that goes away cannot take the connection with it.
-//! Payment writes that queue while a commit is on its way to the disk share
-//! the next commit (group commit, see [`super::super::group_commit`]).
+//! Payment writes wait in the group-commit queue
+//! ([`super::super::group_commit`]); its one worker hands each batch to this
+//! thread whole.
 
 use super::super::StoreError;
-use super::super::group_commit::{BatchWriter, BeginPayment, MovePayment, Write, Written, commit};
+use super::super::group_commit::{
+    BatchWriter, BeginPayment, MAX_BATCH, MovePayment, Write, WriteQueue, Written, commit,
+};
 use super::super::pressure::Pressure;
 use super::batch::{insert_authorising, move_payments};
 use async_trait::async_trait;
@@ -19,11 +22,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
-/// Payment writes a commit may carry. SQLite's cost is the sync at the
-/// commit, so a batch takes whatever has queued; this bounds one commit.
-const MAX_BATCH: usize = 256;
-/// Jobs waiting for the writer; beyond this, writers wait to queue.
-const QUEUE_CAPACITY: usize = 4096;
+/// Jobs waiting for the writer: batches, and single writes, which are few.
+const QUEUE_CAPACITY: usize = 1024;
 /// How often the write-ahead log is copied back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 /// How long a writer waits for its commit once queued. A commit takes
@@ -32,8 +32,9 @@ const ANSWER_WAIT: Duration = Duration::from_secs(10);
 
 /// What the writer thread is asked to do.
 enum Job {
-    /// A payment write, committed together with those queued behind it.
-    Payment(Write),
+    /// A batch of payment writes, committed together; `done` when every
+    /// write of it has been answered.
+    Batch(Vec<Write>, oneshot::Sender<()>),
     /// Any other write, alone in its transaction; it answers for itself.
     Other(Box<dyn FnOnce(&mut Connection) + Send>),
 }
@@ -41,6 +42,7 @@ enum Job {
 /// The queue of the thread that owns the store's writing connection.
 pub(super) struct Writer {
     jobs: mpsc::Sender<Job>,
+    payments: WriteQueue<Write>,
     wait: Duration,
     pressure: Arc<Pressure>,
 }
@@ -57,6 +59,20 @@ impl Writer {
             .name("sqlite-writer".into())
             .spawn(move || write_until_closed(connection, queue))
             .map_err(|e| StoreError::Thread(e.to_string()))?;
+        // One worker: SQLite has one writer, and a batch is what queued
+        // while the previous one was being committed.
+        let batches = jobs.clone();
+        let payments = WriteQueue::start(1, MAX_BATCH, move |batch| {
+            let batches = batches.clone();
+            async move {
+                let (done, finished) = oneshot::channel();
+                // A writer gone (the store is closing) drops the batch, and
+                // with it the replies: their writers hear it stopped.
+                if batches.send(Job::Batch(batch, done)).await.is_ok() {
+                    let _ = finished.await;
+                }
+            }
+        });
         let checkpoints = open(path)?;
         let alive = jobs.downgrade();
         std::thread::Builder::new()
@@ -77,6 +93,7 @@ impl Writer {
             .map_err(|e| StoreError::Thread(e.to_string()))?;
         Ok(Writer {
             jobs,
+            payments,
             wait,
             pressure,
         })
@@ -95,7 +112,11 @@ impl Writer {
 
     /// Queues a payment write; its answer arrives on the channel inside it.
     pub(super) async fn push(&self, write: Write) -> Result<(), StoreError> {
-        self.send(Job::Payment(write)).await
+        self.payments.push(write).await.inspect_err(|error| {
+            if matches!(error, StoreError::Busy) {
+                self.pressure.busy("sqlite writer: payment queue full");
+            }
+        })
     }
 
     /// Runs `work` in a transaction of its own on the writer thread. Work
@@ -153,8 +174,7 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
     Ok(connection)
 }
 
-/// The writer thread: takes jobs until the store is dropped. A payment write
-/// takes every payment write queued behind it into its commit.
+/// The writer thread: takes jobs until the store is dropped.
 fn write_until_closed(connection: Connection, mut queue: mpsc::Receiver<Job>) {
     // The shared batch driver is async but never waits here: SQLite answers
     // synchronously. A runtime of this thread's own drives it.
@@ -168,29 +188,15 @@ fn write_until_closed(connection: Connection, mut queue: mpsc::Receiver<Job>) {
     let batches = SqliteBatches {
         connection: Mutex::new(connection),
     };
-    let mut next = None;
-    loop {
-        let Some(job) = next.take().or_else(|| queue.blocking_recv()) else {
-            break;
-        };
+    while let Some(job) = queue.blocking_recv() {
         match job {
             Job::Other(work) => match batches.connection.lock() {
                 Ok(mut connection) => work(&mut connection),
                 Err(_) => break,
             },
-            Job::Payment(first) => {
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match queue.try_recv() {
-                        Ok(Job::Payment(write)) => batch.push(write),
-                        Ok(other) => {
-                            next = Some(other);
-                            break;
-                        }
-                        Err(_) => break,
-                    }
-                }
+            Job::Batch(batch, done) => {
                 runtime.block_on(commit(&batches, batch));
+                let _ = done.send(());
             }
         }
     }
