@@ -5,7 +5,6 @@ pub mod config;
 pub mod demo;
 pub mod documents;
 pub mod feedback;
-pub mod health;
 pub mod payments;
 pub mod processor;
 pub mod storage;

@@ -4,18 +4,10 @@
 //! completion, which alone charges (as with a real ACS, the page's verdict
 //! reaches the acquirer only through the merchant).
 
-use super::faults::random_u64;
 use super::notify::Delivery;
-use super::orders::Order;
+use super::orders::{ChallengeOutcome, Order};
 use super::{Engine, EngineError};
 use crate::protocol::{DeclineCode, OrderResponse, OrderStatus};
-
-/// How the cardholder answered a challenge.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChallengeOutcome {
-    Passed,
-    Failed,
-}
 
 /// What the cardholder did on the challenge page.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,26 +30,6 @@ pub struct ChallengeView {
     pub return_url: String,
     /// `None` until the cardholder answers.
     pub outcome: Option<ChallengeOutcome>,
-}
-
-pub(super) struct ChallengeState {
-    pub(super) token: String,
-    code: String,
-    return_url: String,
-    outcome: Option<ChallengeOutcome>,
-}
-
-impl ChallengeState {
-    /// A fresh challenge with a random token (also the `cres`) and a
-    /// six-digit one-time code.
-    pub(super) fn new(return_url: &str) -> Self {
-        Self {
-            token: uuid::Uuid::new_v4().simple().to_string(),
-            code: format!("{:06}", random_u64() % 1_000_000),
-            return_url: return_url.to_owned(),
-            outcome: None,
-        }
-    }
 }
 
 impl Order {

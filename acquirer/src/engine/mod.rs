@@ -34,19 +34,20 @@ mod orders;
 mod validate;
 
 pub use cards::{CardBehaviour, TEST_CARDS, card_behaviour};
-pub use challenge::{ChallengeAction, ChallengeOutcome, ChallengeView};
+pub use challenge::{ChallengeAction, ChallengeView};
 pub use faults::{Fault, FaultKind, FaultPlan};
 pub use notify::NotifyConfig;
+pub use orders::ChallengeOutcome;
 pub use validate::{CURRENCY, luhn_valid, validate};
 
 use crate::protocol::{
     self, AuthoriseRequest, CardData, DeclineCode, OrderResponse, OrderStatus, ThreeDsMode,
 };
 use cards::expired;
-use challenge::ChallengeState;
 use chrono::{DateTime, Utc};
 use faults::FaultState;
 use notify::{Delivery, Notifier, build_notifier};
+use orders::ChallengeState;
 use orders::{Order, State, echo};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -3,7 +3,7 @@
 //! orders or refund them. An order never holds the full card number or the
 //! CVV (see the engine's docs for what it keeps instead).
 
-use super::challenge::ChallengeState;
+use super::faults::random_u64;
 use super::validate::brand;
 use super::{Engine, EngineError};
 use crate::protocol::{
@@ -208,4 +208,32 @@ impl Engine {
     pub fn charges(&self) -> usize {
         self.state().orders.iter().filter(|o| o.charged).count()
     }
+}
+
+/// The issuer's challenge of an order, while it lasts.
+pub(super) struct ChallengeState {
+    pub(super) token: String,
+    pub(super) code: String,
+    pub(super) return_url: String,
+    pub(super) outcome: Option<ChallengeOutcome>,
+}
+
+impl ChallengeState {
+    /// A fresh challenge with a random token (also the `cres`) and a
+    /// six-digit one-time code.
+    pub(super) fn new(return_url: &str) -> Self {
+        Self {
+            token: uuid::Uuid::new_v4().simple().to_string(),
+            code: format!("{:06}", random_u64() % 1_000_000),
+            return_url: return_url.to_owned(),
+            outcome: None,
+        }
+    }
+}
+
+/// How the cardholder answered a challenge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChallengeOutcome {
+    Passed,
+    Failed,
 }

@@ -2,12 +2,14 @@
 //! and beside them the handlers that are not pages, each in its module:
 //! the no-JavaScript pay form and the 3-D Secure return ([`pay`]), the
 //! feedback form ([`feedback`]), the acquirer's notifications
-//! ([`notifications`]), the language switch ([`language`]); and the layers
+//! ([`notifications`]), the language switch ([`language`]), health for load
+//! balancers ([`health`]); and the layers
 //! every response goes through: pages rendered whole ([`whole`]), security
 //! and caching headers, conditional document pages ([`headers`]).
 
 mod feedback;
 mod headers;
+mod health;
 mod language;
 mod notifications;
 mod pay;
@@ -96,8 +98,8 @@ pub fn router(state: AppState) -> Router {
             post(notifications::acquirer_notification),
         )
         .route("/lang/{tag}", get(language::switch_language))
-        .route("/health", get(crate::health::ready))
-        .route("/health/live", get(crate::health::live))
+        .route("/health", get(health::ready))
+        .route("/health/live", get(health::live))
         .nest_service(
             "/pkg",
             ServeDir::new(pkg_dir)

@@ -4,10 +4,11 @@
 //! server whose database hangs or ran out of connections answers 503 here,
 //! so the balancer sends citizens elsewhere instead of to a page that waits.
 
-use crate::web::AppState;
+use crate::payments::Payments;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The longest readiness waits for the database's write and read together.
@@ -17,9 +18,9 @@ pub async fn live() -> &'static str {
     "ok"
 }
 
-pub async fn ready(State(state): State<AppState>) -> Response {
-    let store = state.payments.store.clone();
-    let now = state.payments.now();
+pub async fn ready(State(payments): State<Arc<Payments>>) -> Response {
+    let store = payments.store.clone();
+    let now = payments.now();
     let checked = tokio::time::timeout(READY_WITHIN, store.check_ready(now)).await;
     let connections = store.connections();
     let (status, word) = match checked {
