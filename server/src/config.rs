@@ -65,8 +65,6 @@ pub struct Config {
     pub store: crate::storage::StoreOptions,
     /// How often each server checks the database for new document editions.
     pub documents_refresh: Duration,
-    /// The longest any request may take before it is answered 503.
-    pub request_timeout: Duration,
     /// The key feedback senders' pseudonyms are made with; `None`: one the
     /// servers generate and share through the database.
     pub feedback_key: Option<String>,
@@ -135,7 +133,6 @@ impl Config {
             behind_proxy: false,
             store: crate::storage::StoreOptions::default(),
             documents_refresh: Duration::from_secs(2),
-            request_timeout: Duration::from_secs(30),
             feedback_key: None,
         }
     }
@@ -207,7 +204,6 @@ impl Config {
                 postgres_connections: positive("TOLEM_DB_POSTGRES_CONNECTIONS", 16)? as usize,
             },
             documents_refresh: Duration::from_secs(positive("TOLEM_DOCUMENTS_REFRESH_SECS", 2)?),
-            request_timeout: Duration::from_secs(positive("TOLEM_REQUEST_TIMEOUT_SECS", 30)?),
             feedback_key: var("TOLEM_FEEDBACK_KEY"),
         })
     }

@@ -152,7 +152,6 @@ impl Application {
             sandbox: sandbox.clone(),
             notification_key: web::NotificationKey(notification_key.map(Arc::new)),
             behind_proxy: config.behind_proxy,
-            request_timeout: config.request_timeout,
         });
         Ok(Application {
             listener,

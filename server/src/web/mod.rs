@@ -28,7 +28,7 @@ use app::shell::shell;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{FromRef, Request};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -37,7 +37,6 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
-use tower_http::timeout::TimeoutLayer;
 
 /// Everything a handler may need, each service once; handlers take the part
 /// they need (`State<Arc<Payments>>`, ...).
@@ -54,8 +53,6 @@ pub struct AppState {
     /// Whether a proxy in front of us sets `X-Forwarded-For` (its last entry
     /// is then the client's address).
     pub behind_proxy: bool,
-    /// The longest a request may take; then it is answered 503.
-    pub request_timeout: std::time::Duration,
 }
 
 impl AppState {
@@ -112,14 +109,11 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(move |req: Request| not_found(req))
         .layer(middleware::from_fn(whole::run_to_completion))
+        // No request-wide timeout: every wait inside a request is bounded
+        // where it waits (the database's wait, the commit's, the acquirer
+        // client's timeouts), and a timer per request cost a tenth of a
+        // payment's CPU.
         .layer(middleware::from_fn(headers::conditional_documents))
-        // Everything a request starts in the database or at the acquirer
-        // runs in tasks of its own (see `storage`, `payments`): ending a
-        // request early here cancels only its waiting.
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            state.request_timeout,
-        ))
         .layer(middleware::from_fn(headers::security_headers))
         .layer(CompressionLayer::new().br(true).gzip(true))
         .with_state(state)

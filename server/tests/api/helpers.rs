@@ -305,3 +305,21 @@ pub async fn call_pay(app: &TestApp, body: &serde_json::Value) -> (u16, String) 
         .await
         .expect("request")
 }
+
+/// What the `pay` server function answered, read as the island reads it:
+/// a `PayResult` when the status is 200, a `PayError` otherwise. Panics on
+/// a body that is neither (the wire types are the contract).
+pub fn pay_outcome(status: u16, body: &str) -> Result<app::api::PayResult, app::api::PayError> {
+    if status == 200 {
+        Ok(serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}")))
+    } else {
+        Err(serde_json::from_str(body).unwrap_or_else(|e| panic!("{status} {e}: {body}")))
+    }
+}
+
+pub fn is_paid(answer: &(u16, String)) -> bool {
+    matches!(
+        pay_outcome(answer.0, &answer.1),
+        Ok(app::api::PayResult::Paid { .. })
+    )
+}

@@ -3,6 +3,7 @@
 
 mod crash;
 mod documents;
+mod errors;
 mod gateway;
 mod helpers;
 mod idempotency;
