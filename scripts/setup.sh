@@ -47,4 +47,4 @@ fi
 
 # cargo-leptos finds wasm-opt (and wasm-bindgen) on PATH and would try to
 # download them otherwise, which fails here.
-export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+source scripts/env.sh

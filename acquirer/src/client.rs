@@ -20,6 +20,7 @@
 use crate::protocol::{
     self, AuthoriseRequest, CompleteChallengeRequest, ErrorBody, OrderResponse, RefundRequest,
 };
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::{Method, StatusCode, Url};
 use std::fmt;
 use std::time::Duration;
@@ -341,17 +342,16 @@ fn order_answer(reply: Reply, order_id: &str) -> Result<OrderResponse, ClientErr
     )))
 }
 
-/// Percent-encodes a path segment, keeping RFC 3986 unreserved characters.
+/// Everything but unreserved characters is percent-encoded in a path
+/// segment (RFC 3986 section 2.3), so an order id cannot add a segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 fn encode_segment(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for byte in segment.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(segment, SEGMENT).to_string()
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! from here, so a route cannot drift from the links that lead to it.
 
 use domain::{DocumentKind, PaymentCode, PaymentId};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 pub const HOME: &str = "/";
 pub const DOCUMENTS: &str = "/documents";
@@ -56,17 +57,18 @@ pub fn language(tag: &str, next: &str) -> String {
     format!("/lang/{tag}?next={}", percent_encode_query(next))
 }
 
-/// Percent-encodes everything but unreserved characters and `/`.
+/// Everything but unreserved characters and `/` is percent-encoded in a
+/// query value (RFC 3986 section 2.3).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+/// Percent-encodes a query value.
 pub fn percent_encode_query(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
 #[cfg(test)]

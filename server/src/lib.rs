@@ -9,6 +9,7 @@ pub mod payments;
 pub mod processor;
 pub mod storage;
 pub mod telemetry;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod web;
 

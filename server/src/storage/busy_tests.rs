@@ -55,14 +55,7 @@ async fn a_stuck_database_answers_busy_in_time_and_recovers(postgres: bool) {
         (store.clone(), Some(store))
     };
     let code = PaymentCode::parse("11202600000001").unwrap();
-    let request = PaymentRequest {
-        code: code.clone(),
-        service: ServiceKind::Passport,
-        applicant_name: "Асанов Бакыт".into(),
-        amount: Money::from_tyiyn(220_000).unwrap(),
-        status: RequestStatus::AwaitingPayment,
-        expires_at: Utc::now() + chrono::Duration::days(1),
-    };
+    let request = super::tests::passport_request(&code, 220_000);
     store.insert_request(&request, Utc::now()).await.unwrap();
     all_free(store.as_ref()).await;
 

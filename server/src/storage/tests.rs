@@ -4,6 +4,18 @@ use super::*;
 use crate::testing;
 use domain::PaymentState::*;
 
+/// A passport fee awaiting payment for a day.
+pub(super) fn passport_request(code: &PaymentCode, tyiyn: i64) -> PaymentRequest {
+    PaymentRequest {
+        code: code.clone(),
+        service: ServiceKind::Passport,
+        applicant_name: "Асанов Бакыт".into(),
+        amount: Money::from_tyiyn(tyiyn).unwrap(),
+        status: RequestStatus::AwaitingPayment,
+        expires_at: Utc::now() + chrono::Duration::days(1),
+    }
+}
+
 struct Fixture {
     store: Arc<dyn PaymentStore>,
     code: PaymentCode,
@@ -22,14 +34,7 @@ async fn fixture(postgres: bool) -> Fixture {
         .await
         .unwrap();
     let code = PaymentCode::parse("11202600000001").unwrap();
-    let request = PaymentRequest {
-        code: code.clone(),
-        service: ServiceKind::Passport,
-        applicant_name: "Асанов Бакыт".into(),
-        amount: Money::from_tyiyn(220_000).unwrap(),
-        status: RequestStatus::AwaitingPayment,
-        expires_at: Utc::now() + chrono::Duration::days(1),
-    };
+    let request = passport_request(&code, 220_000);
     store.insert_request(&request, Utc::now()).await.unwrap();
     Fixture {
         store,
@@ -255,12 +260,8 @@ async fn a_payment_begins_only_for_a_payable_request_under_the_editions_in_force
 
     let expired = PaymentCode::parse("11202600000002").unwrap();
     let request = PaymentRequest {
-        code: expired.clone(),
-        service: ServiceKind::Passport,
-        applicant_name: "Асанов Бакыт".into(),
-        amount: Money::from_tyiyn(100).unwrap(),
-        status: RequestStatus::AwaitingPayment,
         expires_at: Utc::now() - chrono::Duration::seconds(1),
+        ..passport_request(&expired, 100)
     };
     f.store.insert_request(&request, Utc::now()).await.unwrap();
     let refused = f
@@ -331,14 +332,7 @@ async fn concurrent_writes_are_answered_each_for_itself(postgres: bool) {
         .map(|n| PaymentCode::parse(&format!("112026{:08}", 100 + n)).unwrap())
         .collect();
     for (n, code) in codes.iter().enumerate() {
-        let request = PaymentRequest {
-            code: code.clone(),
-            service: ServiceKind::Passport,
-            applicant_name: "Асанов Бакыт".into(),
-            amount: Money::from_tyiyn(1_000 + n as i64).unwrap(),
-            status: RequestStatus::AwaitingPayment,
-            expires_at: Utc::now() + chrono::Duration::days(1),
-        };
+        let request = passport_request(code, 1_000 + n as i64);
         f.store.insert_request(&request, Utc::now()).await.unwrap();
     }
     let mut tasks = tokio::task::JoinSet::new();
@@ -476,14 +470,7 @@ async fn concurrent_transitions_let_exactly_one_win(postgres: bool) {
 async fn a_failing_write_spoils_only_itself(postgres: bool) {
     let f = fixture(postgres).await;
     let other = PaymentCode::parse("11202600000004").unwrap();
-    let request = PaymentRequest {
-        code: other.clone(),
-        service: ServiceKind::Passport,
-        applicant_name: "Асанов Бакыт".into(),
-        amount: Money::from_tyiyn(500).unwrap(),
-        status: RequestStatus::AwaitingPayment,
-        expires_at: Utc::now() + chrono::Duration::days(1),
-    };
+    let request = passport_request(&other, 500);
     f.store.insert_request(&request, Utc::now()).await.unwrap();
     let good = {
         let store = f.store.clone();
