@@ -18,26 +18,16 @@
 //!   second (a lookup, a pay page, a payment, its receipt, a document,
 //!   readiness).
 
-mod bench_http;
+mod common;
 
-use bench_http::{Answer, Connections, cpu_busy, percentile_ms};
-use domain::{Money, PaymentCode, RequestStatus, ServiceKind};
-use server::storage::PaymentRequest;
+use common::http::{Answer, Connections};
+use common::{BoxError, Phase, Tally, closed_loop, code, percentile_ms};
 use std::collections::BTreeMap;
-use std::error::Error;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
-
-type BoxError = Box<dyn Error + Send + Sync>;
-
-const APPROVED_CARD: &str = "4111 1111 1111 1111";
-
-fn code(n: usize) -> String {
-    format!("132028{n:08}")
-}
 
 /// The page types of the mixed load, with their share of requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -102,35 +92,7 @@ impl Args {
 async fn seed(args: &Args) -> Result<(), BoxError> {
     let store = server::storage::connect(&args.value("--database-url")?).await?;
     let count = args.number("--count", 20_000)?;
-    let now = chrono::Utc::now();
-    let next = Arc::new(AtomicUsize::new(0));
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..16 {
-        let (store, next) = (store.clone(), next.clone());
-        tasks.spawn(async move {
-            loop {
-                let n = next.fetch_add(1, Ordering::Relaxed);
-                if n >= count {
-                    return Ok::<(), String>(());
-                }
-                let request = PaymentRequest {
-                    code: PaymentCode::parse(&code(n)).map_err(|e| e.key().to_string())?,
-                    service: ServiceKind::MekenCard,
-                    applicant_name: "АСАНОВ АЙБЕК".into(),
-                    amount: Money::from_tyiyn(150_000).map_err(|_| "amount")?,
-                    status: RequestStatus::AwaitingPayment,
-                    expires_at: now + chrono::Duration::days(1),
-                };
-                store
-                    .insert_request(&request, now)
-                    .await
-                    .map_err(|e| e.to_string())?;
-            }
-        });
-    }
-    while let Some(done) = tasks.join_next().await {
-        done??;
-    }
+    common::seed(store, count).await?;
     println!("seeded {count} payable codes");
     Ok(())
 }
@@ -148,33 +110,13 @@ async fn pay(shared: &Shared) -> Result<(), String> {
     if n >= shared.codes {
         return Err("out of payable codes".into());
     }
-    let body = serde_json::json!({
-        "form": {
-            "code": code(n),
-            "cardholder": "AIBEK ASANOV",
-            "number": APPROVED_CARD,
-            "exp_month": "12",
-            "exp_year": "30",
-            "cvv": "987",
-            "idempotency_key": server::payments::new_idempotency_key().to_string(),
-            "privacy_policy_edition": "1",
-            "user_agreement_edition": "1",
-        }
-    })
-    .to_string();
-    let answer = shared.connections.post_json("/api/pay", &body).await?;
-    let paid: Option<String> = serde_json::from_str::<serde_json::Value>(&answer.body)
-        .ok()
-        .and_then(|v| v["Paid"]["receipt_id"].as_str().map(str::to_owned));
-    match (answer.status, paid) {
-        (200, Some(id)) => {
-            if let Ok(mut receipts) = shared.receipts.lock() {
-                receipts.push(id);
-            }
-            Ok(())
-        }
-        (status, _) => Err(format!("payment: {status}: {:.120}", answer.body)),
+    let id = common::pay(&shared.connections, n)
+        .await
+        .map_err(|error| format!("payment: {error:.120}"))?;
+    if let Ok(mut receipts) = shared.receipts.lock() {
+        receipts.push(id);
     }
+    Ok(())
 }
 
 fn ok(page: &str, answer: Answer) -> Result<(), String> {
@@ -212,59 +154,50 @@ async fn visit(shared: &Shared, page: Page, n: usize) -> Result<(), String> {
     }
 }
 
+/// Per page type: the latency of each success, the count of failures, and a
+/// few failures to show.
 #[derive(Default)]
-struct Tally {
+struct Pages {
     latencies: BTreeMap<String, Vec<Duration>>,
     errors: BTreeMap<String, usize>,
     first_errors: Vec<String>,
 }
 
-/// `connections` citizens in closed loops for `seconds`.
-async fn drive<F, Fut>(connections: usize, seconds: u64, request: F) -> (Tally, Duration)
-where
-    F: Fn(usize) -> Fut + Send + Sync + Clone + 'static,
-    Fut: Future<Output = (String, Result<(), String>)> + Send,
-{
-    let until = Instant::now() + Duration::from_secs(seconds);
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..connections {
-        let (next, request) = (next.clone(), request.clone());
-        tasks.spawn(async move {
-            let mut tally = Tally::default();
-            while Instant::now() < until {
-                let n = next.fetch_add(1, Ordering::Relaxed);
-                let at = Instant::now();
-                let (kind, result) = request(n).await;
-                match result {
-                    Ok(()) => tally.latencies.entry(kind).or_default().push(at.elapsed()),
-                    Err(error) => {
-                        *tally.errors.entry(kind).or_default() += 1;
-                        if tally.first_errors.len() < 3 {
-                            tally.first_errors.push(error);
-                        }
-                    }
+impl Tally for Pages {
+    type Outcome = (String, Result<(), String>);
+
+    fn record(&mut self, (kind, result): Self::Outcome, latency: Duration) {
+        match result {
+            Ok(()) => self.latencies.entry(kind).or_default().push(latency),
+            Err(error) => {
+                *self.errors.entry(kind).or_default() += 1;
+                if self.first_errors.len() < 3 {
+                    self.first_errors.push(error);
                 }
             }
-            tally
-        });
-    }
-    let mut all = Tally::default();
-    while let Some(done) = tasks.join_next().await {
-        let tally = done.unwrap_or_default();
-        for (kind, latencies) in tally.latencies {
-            all.latencies.entry(kind).or_default().extend(latencies);
         }
-        for (kind, errors) in tally.errors {
-            *all.errors.entry(kind).or_default() += errors;
-        }
-        all.first_errors.extend(tally.first_errors);
     }
-    (all, started.elapsed())
+
+    fn merge(&mut self, other: Self) {
+        for (kind, latencies) in other.latencies {
+            self.latencies.entry(kind).or_default().extend(latencies);
+        }
+        for (kind, errors) in other.errors {
+            *self.errors.entry(kind).or_default() += errors;
+        }
+        self.first_errors.extend(other.first_errors);
+    }
 }
 
-fn print_tally(title: &str, tally: &Tally, wall: Duration) -> f64 {
+/// From now for `seconds`, the numbers counting requests from 0.
+fn for_seconds(seconds: u64) -> Phase {
+    Phase::Until {
+        first: 0,
+        until: Instant::now() + Duration::from_secs(seconds),
+    }
+}
+
+fn print_tally(title: &str, tally: &Pages, wall: Duration) -> f64 {
     println!("{title}");
     println!(
         "  {:<10} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7}",
@@ -325,7 +258,7 @@ async fn ceiling(page: String, connections: usize, seconds: u64) -> Result<f64, 
     );
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let client = Arc::new(Connections::new(address));
-    let (tally, wall) = drive(connections, seconds, move |_| {
+    let run = closed_loop(connections, for_seconds(seconds), move |_| {
         let client = client.clone();
         async move {
             let result = client.get("/").await.and_then(|a| ok("static", a));
@@ -336,8 +269,8 @@ async fn ceiling(page: String, connections: usize, seconds: u64) -> Result<f64, 
     server.abort();
     Ok(print_tally(
         "ceiling: axum serving the policy page's bytes",
-        &tally,
-        wall,
+        &run.tally,
+        run.wall,
     ))
 }
 
@@ -355,9 +288,8 @@ async fn mixed(args: &Args) -> Result<(), BoxError> {
     for _ in 0..20 {
         pay(&shared).await?;
     }
-    let busy = cpu_busy();
     let load = shared.clone();
-    let (tally, wall) = drive(connections, seconds, move |n| {
+    let run = closed_loop(connections, for_seconds(seconds), move |n| {
         let shared = load.clone();
         async move {
             let page = page_for(n);
@@ -366,16 +298,15 @@ async fn mixed(args: &Args) -> Result<(), BoxError> {
         }
     })
     .await;
-    let cpu = busy.zip(cpu_busy()).map(|(b, a)| a.saturating_sub(b));
     let rate = print_tally(
         &format!("mixed load: {connections} connections for {seconds} s"),
-        &tally,
-        wall,
+        &run.tally,
+        run.wall,
     );
-    if let Some(cpu) = cpu {
+    if let Some(cpu) = run.cpu {
         println!(
             "  machine CPU busy {:.0} % of {} cores",
-            100.0 * cpu.as_secs_f64() / wall.as_secs_f64() / num_cores(),
+            100.0 * cpu.as_secs_f64() / run.wall.as_secs_f64() / num_cores(),
             num_cores()
         );
     }

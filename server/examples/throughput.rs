@@ -8,7 +8,7 @@
 //! 1. creates one payable payment request per payment (not timed);
 //! 2. **payments/s, p50, p99**: 64 payer tasks (`--payers`) post `/api/pay`
 //!    over HTTP (keep-alive connections and a minimal client, see
-//!    `bench_http`) with an approved test card, each
+//!    `common`) with an approved test card, each
 //!    payment for its own code with a new idempotency key, `--payments` of
 //!    them (default 20000, or `BENCH_PAYMENTS`). A payment counts when the
 //!    answer is 200 and `Paid`; its latency runs from sending the request to
@@ -49,33 +49,26 @@
 //! Run it with `bench/throughput.sh [--payments N] [--payers N] [--warmup N]
 //! [--only sqlite|postgres]`.
 
-use chrono::{DateTime, Utc};
-use domain::{Money, PaymentCode, RequestStatus, ServiceKind};
-mod bench_http;
+mod common;
 
-use bench_http::{Connections, cpu_busy};
+use chrono::{DateTime, Utc};
+use common::http::Connections;
+use common::{BoxError, Phase, Tally, Timed, closed_loop, code, cpu_busy};
 use server::Application;
 use server::config::Config;
-use server::storage::{PaymentRequest, PaymentStore};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::SqlitePoolOptions;
-use std::error::Error;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-type BoxError = Box<dyn Error + Send + Sync>;
 
 /// The server binary's allocator, so that the server measured here is the
 /// one that runs.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-const APPROVED_CARD: &str = "4111 1111 1111 1111";
 
 struct Options {
     payments: usize,
@@ -133,31 +126,51 @@ impl Options {
     }
 }
 
-/// What a timed phase did: wall time and the latency of each success.
-struct Run {
-    wall: Duration,
+/// What a timed phase kept: the latency of each success and the failures.
+#[derive(Default)]
+struct Outcomes {
     latencies: Vec<Duration>,
     failures: usize,
     first_failure: Option<String>,
-    /// Busy time of all the machine's cores during the phase (server, load
-    /// generator, database and kernel together), when Linux tells it.
-    cpu: Option<Duration>,
 }
+
+impl Tally for Outcomes {
+    type Outcome = Result<(), String>;
+
+    fn record(&mut self, outcome: Self::Outcome, latency: Duration) {
+        match outcome {
+            Ok(()) => self.latencies.push(latency),
+            Err(error) => {
+                self.failures += 1;
+                self.first_failure.get_or_insert(error);
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Self) {
+        self.latencies.extend(other.latencies);
+        self.failures += other.failures;
+        self.first_failure = self.first_failure.take().or(other.first_failure);
+    }
+}
+
+type Run = Timed<Outcomes>;
 
 impl Run {
     /// Machine CPU time per success, in microseconds.
     fn cpu_per_op_us(&self) -> Option<f64> {
         let cpu = self.cpu?;
-        (!self.latencies.is_empty()).then(|| cpu.as_secs_f64() * 1e6 / self.latencies.len() as f64)
+        let done = self.tally.latencies.len();
+        (done > 0).then(|| cpu.as_secs_f64() * 1e6 / done as f64)
     }
 
     fn rate(&self) -> f64 {
-        self.latencies.len() as f64 / self.wall.as_secs_f64()
+        self.tally.latencies.len() as f64 / self.wall.as_secs_f64()
     }
 
     /// Nearest-rank percentile, in milliseconds.
     fn percentile_ms(&self, p: f64) -> f64 {
-        bench_http::percentile_ms(&self.latencies, p)
+        common::percentile_ms(&self.tally.latencies, p)
     }
 }
 
@@ -173,65 +186,10 @@ where
     Arc::new(move |n| Box::pin(f(n)))
 }
 
-/// How many operations a phase runs: numbers `first..first + count`, or as
-/// many as fit before `until`.
-#[derive(Clone, Copy)]
-enum Phase {
-    Count { first: usize, count: usize },
-    Until { first: usize, until: Instant },
-}
-
-/// Runs the operations of `phase` on `workers` concurrent tasks, each taking
-/// the next number when it is free.
+/// The operations of `phase` in a closed loop of `workers` (an `Op` is not a
+/// closure itself, hence the one around it).
 async fn drive(workers: usize, phase: Phase, op: Op) -> Run {
-    let (first, count, until) = match phase {
-        Phase::Count { first, count } => (first, count, None),
-        Phase::Until { first, until } => (first, usize::MAX, Some(until)),
-    };
-    let next = Arc::new(AtomicUsize::new(0));
-    let busy_before = cpu_busy();
-    let started = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..workers.min(count) {
-        let next = next.clone();
-        let op = op.clone();
-        tasks.spawn(async move {
-            let mut latencies = Vec::new();
-            let mut failures = Vec::new();
-            loop {
-                let n = next.fetch_add(1, Ordering::Relaxed);
-                if n >= count || until.is_some_and(|until| Instant::now() >= until) {
-                    break;
-                }
-                let at = Instant::now();
-                match op(first + n).await {
-                    Ok(()) => latencies.push(at.elapsed()),
-                    Err(error) => failures.push(error),
-                }
-            }
-            (latencies, failures)
-        });
-    }
-    let mut run = Run {
-        wall: Duration::ZERO,
-        latencies: Vec::new(),
-        failures: 0,
-        first_failure: None,
-        cpu: None,
-    };
-    while let Some(joined) = tasks.join_next().await {
-        let (latencies, failures) = joined.unwrap_or_else(|e| (Vec::new(), vec![e.to_string()]));
-        run.latencies.extend(latencies);
-        run.failures += failures.len();
-        if run.first_failure.is_none() {
-            run.first_failure = failures.into_iter().next();
-        }
-    }
-    run.wall = started.elapsed();
-    run.cpu = busy_before
-        .zip(cpu_busy())
-        .map(|(before, after)| after.saturating_sub(before));
-    run
+    closed_loop(workers, phase, move |n| op(n)).await
 }
 
 /// Starts operation `first + i` at `i / per_second` seconds, whether or not
@@ -250,35 +208,18 @@ async fn drive_at_rate(per_second: usize, first: usize, count: usize, op: Op) ->
             (op(first + i).await, at.elapsed())
         });
     }
-    let mut run = Run {
-        wall: Duration::ZERO,
-        latencies: Vec::new(),
-        failures: 0,
-        first_failure: None,
-        cpu: None,
-    };
+    let mut tally = Outcomes::default();
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok((Ok(()), latency)) => run.latencies.push(latency),
-            Ok((Err(error), _)) => {
-                run.failures += 1;
-                run.first_failure.get_or_insert(error);
-            }
-            Err(error) => {
-                run.failures += 1;
-                run.first_failure.get_or_insert(error.to_string());
-            }
+            Ok((outcome, latency)) => tally.record(outcome, latency),
+            Err(error) => tally.record(Err(error.to_string()), Duration::ZERO),
         }
     }
-    run.wall = started.elapsed();
-    run.cpu = busy_before
-        .zip(cpu_busy())
-        .map(|(before, after)| after.saturating_sub(before));
-    run
-}
-
-fn code(n: usize) -> String {
-    format!("1120{n:010}")
+    Timed {
+        tally,
+        wall: started.elapsed(),
+        cpu: common::cpu_busy_since(busy_before),
+    }
 }
 
 fn config(database_url: &str) -> Config {
@@ -289,62 +230,11 @@ fn config(database_url: &str) -> Config {
     }
 }
 
-/// One payable request per code `0..count`.
-async fn create_requests(store: Arc<dyn PaymentStore>, count: usize) -> Result<(), BoxError> {
-    let now = Utc::now();
-    let amount = Money::from_tyiyn(220_000).map_err(|e| format!("amount: {e:?}"))?;
-    let create = op(move |n| {
-        let store = store.clone();
-        async move {
-            let request = PaymentRequest {
-                code: PaymentCode::parse(&code(n)).map_err(|e| e.to_string())?,
-                service: ServiceKind::Passport,
-                applicant_name: "АСАНОВ АЙБЕК".into(),
-                amount,
-                status: RequestStatus::AwaitingPayment,
-                expires_at: now + chrono::Duration::days(1),
-            };
-            store
-                .insert_request(&request, now)
-                .await
-                .map_err(|e| e.to_string())
-        }
-    });
-    let run = drive(16, Phase::Count { first: 0, count }, create).await;
-    match run.first_failure {
-        None => Ok(()),
-        Some(error) => Err(format!("creating payment requests: {error}").into()),
-    }
-}
-
-/// Paying code number `n` over HTTP with an approved card, as the pay
-/// form's island does (`POST /api/pay`, JSON).
+/// Paying code number `n` over HTTP, counting only a payment paid.
 fn payment(connections: Arc<Connections>) -> Op {
     op(move |n| {
         let connections = connections.clone();
-        async move {
-            let body = serde_json::json!({
-                "form": {
-                    "code": code(n),
-                    "cardholder": "AIBEK ASANOV",
-                    "number": APPROVED_CARD,
-                    "exp_month": "12",
-                    "exp_year": "30",
-                    "cvv": "987",
-                    // As the rendered pay form carries it.
-                    "idempotency_key": server::payments::new_idempotency_key().to_string(),
-                    "privacy_policy_edition": "1",
-                    "user_agreement_edition": "1",
-                }
-            })
-            .to_string();
-            let answer = connections.post_json("/api/pay", &body).await?;
-            if answer.status == 200 && answer.body.contains("Paid") {
-                Ok(())
-            } else {
-                Err(format!("{}: {}", answer.status, answer.body))
-            }
-        }
+        async move { common::pay(&connections, n).await.map(drop) }
     })
 }
 
@@ -367,7 +257,7 @@ async fn measure(database_url: &str, options: &Options, raw: Op) -> Result<Figur
     let steady_count = options.rate * options.rate_seconds;
     let total = options.warmup + options.payments + steady_count;
     let setup = Instant::now();
-    create_requests(store, total).await?;
+    common::seed(store, total).await?;
     eprintln!(
         "  {total} payment requests created in {:.1} s",
         setup.elapsed().as_secs_f64()
@@ -380,6 +270,7 @@ async fn measure(database_url: &str, options: &Options, raw: Op) -> Result<Figur
     };
     if let Some(error) = drive(options.payers, warmup, pay.clone())
         .await
+        .tally
         .first_failure
     {
         return Err(format!("warm-up payment failed: {error}").into());
@@ -470,16 +361,35 @@ async fn sqlite_raw(dir: &Path) -> Result<Op, BoxError> {
         .max_connections(8)
         .connect_with(options)
         .await?;
-    sqlx::query(
-        "CREATE TABLE bench_insert (id TEXT PRIMARY KEY, payload TEXT NOT NULL, at TEXT NOT NULL)",
-    )
-    .execute(&pool)
-    .await?;
+    raw_inserts(pool, "TEXT", "?, ?, ?").await
+}
+
+/// Single-row autocommit inserts into a new table `bench_insert` of `pool`'s
+/// database, which stores a time as `time_type` and writes its placeholders
+/// as `placeholders`.
+async fn raw_inserts<DB>(
+    pool: sqlx::Pool<DB>,
+    time_type: &str,
+    placeholders: &str,
+) -> Result<Op, BoxError>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let create = format!(
+        "CREATE TABLE bench_insert (id TEXT PRIMARY KEY, payload TEXT NOT NULL, at {time_type} NOT NULL)"
+    );
+    sqlx::query(&create).execute(&pool).await?;
+    let insert: Arc<str> =
+        format!("INSERT INTO bench_insert (id, payload, at) VALUES ({placeholders})").into();
     Ok(op(move |n| {
-        let pool = pool.clone();
+        let (pool, insert) = (pool.clone(), insert.clone());
         async move {
             let (id, payload, at) = row(n);
-            sqlx::query("INSERT INTO bench_insert (id, payload, at) VALUES (?, ?, ?)")
+            sqlx::query(&insert)
                 .bind(id)
                 .bind(payload)
                 .bind(at)
@@ -513,26 +423,7 @@ async fn postgres(options: &Options) -> Result<Figures, BoxError> {
         .acquire_timeout(Duration::from_secs(10))
         .connect(&url)
         .await?;
-    sqlx::query(
-        "CREATE TABLE bench_insert
-           (id TEXT PRIMARY KEY, payload TEXT NOT NULL, at TIMESTAMPTZ NOT NULL)",
-    )
-    .execute(&pool)
-    .await?;
-    let raw = op(move |n| {
-        let pool = pool.clone();
-        async move {
-            let (id, payload, at) = row(n);
-            sqlx::query("INSERT INTO bench_insert (id, payload, at) VALUES ($1, $2, $3)")
-                .bind(id)
-                .bind(payload)
-                .bind(at)
-                .execute(&pool)
-                .await
-                .map(drop)
-                .map_err(|e| e.to_string())
-        }
-    });
+    let raw = raw_inserts(pool, "TIMESTAMPTZ", "$1, $2, $3").await?;
     measure(&url, options, raw).await
 }
 
@@ -563,10 +454,10 @@ fn details(
     println!(
         "{backend}: {} payments in {:.2} s, max {:.1} ms; {} raw inserts in {:.2} s, \
          p50 {:.2} ms, p99 {:.2} ms",
-        payments.latencies.len(),
+        payments.tally.latencies.len(),
         payments.wall.as_secs_f64(),
         payments.percentile_ms(100.0),
-        inserts.latencies.len(),
+        inserts.tally.latencies.len(),
         inserts.wall.as_secs_f64(),
         inserts.percentile_ms(50.0),
         inserts.percentile_ms(99.0),
@@ -581,8 +472,8 @@ fn details(
         println!(
             "{backend}: {} payments arriving at a steady {:.0}/s (open loop): p50 {:.2} ms, \
              p99 {:.2} ms, max {:.1} ms",
-            steady.latencies.len(),
-            steady.latencies.len() as f64 / steady.wall.as_secs_f64(),
+            steady.tally.latencies.len(),
+            steady.rate(),
             steady.percentile_ms(50.0),
             steady.percentile_ms(99.0),
             steady.percentile_ms(100.0),
@@ -592,8 +483,11 @@ fn details(
         .into_iter()
         .chain(steady.iter().map(|run| ("steady payments", run)))
     {
-        if let Some(error) = &run.first_failure {
-            println!("{backend}: {} {name} FAILED, first: {error}", run.failures);
+        if let Some(error) = &run.tally.first_failure {
+            println!(
+                "{backend}: {} {name} FAILED, first: {error}",
+                run.tally.failures
+            );
         }
     }
 }

@@ -1,22 +1,18 @@
-//! What the benchmarks share: a minimal keep-alive HTTP/1.1 client, the
-//! machine's busy CPU time, and percentiles.
+//! A minimal keep-alive HTTP/1.1 client.
 //!
 //! The load generator shares the machine's cores with the server and the
 //! database, so it is kept to what a request needs: one write of a request
 //! made from a template, one read of the answer. (A general HTTP client cost
 //! a tenth of the machine's time here.)
 
-#![allow(dead_code, reason = "each benchmark uses its own part")]
-
 use std::net::SocketAddr;
-use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Keep-alive HTTP/1.1 connections to one server, reused one request at a
 /// time each.
 pub struct Connections {
-    pub address: SocketAddr,
+    address: SocketAddr,
     idle: std::sync::Mutex<Vec<TcpStream>>,
 }
 
@@ -46,6 +42,7 @@ impl Connections {
     }
 
     /// Gets `path` as a browser would (HTML, no compression).
+    #[allow(dead_code, reason = "throughput only posts payments")]
     pub async fn get(&self, path: &str) -> Result<Answer, String> {
         let request = format!(
             "GET {path} HTTP/1.1\r\nHost: {}\r\nAccept: text/html\r\n\r\n",
@@ -159,37 +156,4 @@ async fn read_chunks(
         body.extend_from_slice(&buffer[data..data + size]);
         at = data + size + 2;
     }
-}
-
-/// Busy time of all cores since boot, from `/proc/stat` (Linux).
-pub fn cpu_busy() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let fields: Vec<u64> = stat
-        .lines()
-        .next()?
-        .split_whitespace()
-        .skip(1)
-        .map(|field| field.parse().unwrap_or(0))
-        .collect();
-    // user nice system idle iowait irq softirq steal ...: all but idle and
-    // iowait are work. The kernel counts in USER_HZ (100 per second).
-    let busy: u64 = fields
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !matches!(i, 3 | 4))
-        .take(8)
-        .map(|(_, ticks)| ticks)
-        .sum();
-    Some(Duration::from_millis(busy * 10))
-}
-
-/// Nearest-rank percentile of `latencies`, in milliseconds (`NaN` if none).
-pub fn percentile_ms(latencies: &[Duration], p: f64) -> f64 {
-    if latencies.is_empty() {
-        return f64::NAN;
-    }
-    let mut sorted = latencies.to_vec();
-    sorted.sort_unstable();
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
 }
