@@ -51,6 +51,7 @@ run_backend() {
   "$load" seed --database-url "$url" --count "$codes" | sed 's/^/  /'
   local port; port=$(free_port)
   LEPTOS_SITE_ADDR="127.0.0.1:$port" DATABASE_URL="$url" TOLEM_DEMO_DATA=true \
+    TOLEM_PROCESSOR=sandbox TOLEM_TEST_MODE=true \
     TOLEM_LOG=warn ./target/release/server >"$work/$backend.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 100); do

@@ -28,7 +28,7 @@ work=$(mktemp -d)
 source scripts/free_port.sh
 port=$(free_port)
 LEPTOS_SITE_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$work/tolem.db?mode=rwc" TOLEM_DEMO_DATA=true \
-  ./target/release/server >"$work/server.log" 2>&1 &
+  TOLEM_PROCESSOR=sandbox TOLEM_TEST_MODE=true ./target/release/server >"$work/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.5; done

@@ -26,6 +26,7 @@ start_server() {
   local db="sqlite://$work/$name.db?mode=rwc"
   LEPTOS_SITE_ADDR="127.0.0.1:$port" \
   DATABASE_URL="$db" \
+  TOLEM_PROCESSOR=sandbox TOLEM_TEST_MODE=true \
   TOLEM_DEMO_DATA=true \
   TOLEM_LOG=debug \
     ./target/debug/server >"$work/$name.log" 2>&1 &

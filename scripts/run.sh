@@ -6,6 +6,10 @@
 #   scripts/run.sh --acquirer   the stand-alone sandbox acquirer over signed
 #                               HTTP (127.0.0.1:4000), as a real acquirer would
 #                               be reached; its ledger is at /sandbox/ledger
+#
+# Both take no real money, so both run in test mode (TOLEM_TEST_MODE=true):
+# every page says so. The server itself assumes nothing and refuses to start
+# without TOLEM_PROCESSOR (see the README's Configuration).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -23,11 +27,13 @@ scripts/precompress.sh target/site/pkg
 
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 export TOLEM_DEMO_DATA="${TOLEM_DEMO_DATA:-true}"
+export TOLEM_TEST_MODE=true
 
 if $with_acquirer; then
   cargo build --release -p acquirer --bin sandbox-acquirer
   export ACQUIRER_ADDR="${ACQUIRER_ADDR:-127.0.0.1:4000}"
-  export ACQUIRER_SECRET="${ACQUIRER_SECRET:-sandbox-secret-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}"
+  # 32 random bytes as 64 hex characters: the server wants at least 32 bytes.
+  export ACQUIRER_SECRET="${ACQUIRER_SECRET:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}"
   export ACQUIRER_NOTIFY_URL="http://$LEPTOS_SITE_ADDR/api/acquirer/notifications"
   ./target/release/sandbox-acquirer &
   acquirer_pid=$!
@@ -35,10 +41,12 @@ if $with_acquirer; then
   export TOLEM_PROCESSOR=gateway
   export TOLEM_ACQUIRER_URL="http://$ACQUIRER_ADDR"
   export TOLEM_ACQUIRER_SECRET="$ACQUIRER_SECRET"
+  export TOLEM_PUBLIC_URL="http://$LEPTOS_SITE_ADDR"
   echo "sandbox acquirer: http://$ACQUIRER_ADDR (ledger: /sandbox/ledger)"
   echo "tolem: http://$LEPTOS_SITE_ADDR"
   ./target/release/server
 else
+  export TOLEM_PROCESSOR=sandbox
   echo "tolem: http://$LEPTOS_SITE_ADDR"
   exec ./target/release/server
 fi

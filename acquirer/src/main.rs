@@ -10,10 +10,12 @@
 //! | `ACQUIRER_PUBLIC_URL` | base URL browsers reach this server at; challenge pages are `{it}/acs/{token}` | `http://{bound address}` |
 //! | `ACQUIRER_NOTIFY_URL` | where to POST signed notifications of final outcomes | none |
 //! | `ACQUIRER_FAULT_RATE` | probability (0 to 1) of a random fault on an approved card | `0` |
-//! | `ACQUIRER_FAULTS` | comma list of random fault kinds: `timeout`, `server_error_after`, `drop`, `server_error_before`, `duplicate_notification`, `late_notification` | the first four |
+//! | `ACQUIRER_FAULTS` | comma list of random fault kinds: `timeout`, `server_error_after`, `drop`, `server_error_before`, `duplicate_notification`, `late_notification`, `late_charge`, `in_flight_not_found`, `early_notification` | the first four |
 //! | `ACQUIRER_LATENCY_MS` | added to every authorisation | `0` |
 //! | `ACQUIRER_TIMEOUT_MS` | how long a `timeout` fault holds the answer | `30000` |
 //! | `ACQUIRER_LATE_NOTIFICATION_MS` | how late a `late_notification` arrives | `2000` |
+//! | `ACQUIRER_LATE_CHARGE_MS` | how long after the request a `late_charge` or `in_flight_not_found` charge is recorded | `1500` |
+//! | `ACQUIRER_REFUND_FAILURES` | how many refund calls on each order answer 503 before refunds go through | `0` |
 //! | `ACQUIRER_SEED` | seed for reproducible random faults | random |
 //! | `ACQUIRER_LOG` | log filter (tracing `EnvFilter` syntax) | `info` |
 //!
@@ -39,10 +41,13 @@ Environment:
   ACQUIRER_NOTIFY_URL            where to POST signed notifications of final outcomes (default: none)
   ACQUIRER_FAULT_RATE            probability 0..1 of a random fault on an approved card (default 0)
   ACQUIRER_FAULTS                comma list: timeout, server_error_after, drop, server_error_before,
-                                 duplicate_notification, late_notification (default: the first four)
+                                 duplicate_notification, late_notification, late_charge,
+                                 in_flight_not_found, early_notification (default: the first four)
   ACQUIRER_LATENCY_MS            latency added to every authorisation (default 0)
   ACQUIRER_TIMEOUT_MS            how long a timeout fault holds the answer (default 30000)
   ACQUIRER_LATE_NOTIFICATION_MS  how late a late notification arrives (default 2000)
+  ACQUIRER_LATE_CHARGE_MS        how long after the request a late charge is recorded (default 1500)
+  ACQUIRER_REFUND_FAILURES       refund calls per order that answer 503 before refunds work (default 0)
   ACQUIRER_SEED                  seed for reproducible random faults (default random)
   ACQUIRER_LOG                   log filter, tracing EnvFilter syntax (default info)
 
@@ -99,6 +104,12 @@ impl Settings {
         }
         if let Some(ms) = parsed("ACQUIRER_LATE_NOTIFICATION_MS")? {
             faults.late_notification_ms = ms;
+        }
+        if let Some(ms) = parsed("ACQUIRER_LATE_CHARGE_MS")? {
+            faults.late_charge_ms = ms;
+        }
+        if let Some(count) = parsed("ACQUIRER_REFUND_FAILURES")? {
+            faults.refund_failures = count;
         }
         faults
             .validate()

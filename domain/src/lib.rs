@@ -35,6 +35,7 @@ pub mod ids;
 pub mod money;
 pub mod payment;
 pub mod payment_code;
+pub mod refund;
 pub mod request;
 
 pub use card::*;
@@ -44,4 +45,5 @@ pub use ids::*;
 pub use money::*;
 pub use payment::*;
 pub use payment_code::*;
+pub use refund::*;
 pub use request::*;

@@ -54,7 +54,8 @@ impl PaymentState {
             .find(|state| state.as_str() == s)
     }
 
-    /// A final state never changes again (refunds will be separate states).
+    /// A final state never changes again (money returned after it is a
+    /// refund, with states of its own: [`crate::RefundState`]).
     pub fn is_final(self) -> bool {
         matches!(
             self,
@@ -80,6 +81,9 @@ impl PaymentState {
                 | (ThreeDsRequired, Authorising)
                 | (ThreeDsRequired, Declined)
                 | (ThreeDsRequired, Expired)
+                // The acquirer's notification of the challenge's outcome can
+                // arrive before the browser returns from it.
+                | (ThreeDsRequired, Succeeded)
                 | (Unknown, Succeeded)
                 | (Unknown, Declined)
                 // The acquirer has no charge for it: nothing was taken.
@@ -137,6 +141,7 @@ mod tests {
         (ThreeDsRequired, Authorising),
         (ThreeDsRequired, Declined),
         (ThreeDsRequired, Expired),
+        (ThreeDsRequired, Succeeded),
         (Unknown, Succeeded),
         (Unknown, Declined),
         (Unknown, Failed),

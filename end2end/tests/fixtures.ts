@@ -14,6 +14,9 @@ export const FRICTIONLESS = '4000 0000 0000 3055';
 export const CHALLENGE = '4000 0000 0000 3220';
 /** Charged, but the answer never comes back in time: the outcome is unknown. */
 export const TIMEOUT = '4000 0000 0000 0259';
+/** Charged, but recorded by the acquirer only after its client gave up:
+ * "no such order" until then, which must not be read as "nothing charged". */
+export const LATE_CHARGE = '4000 0000 0000 0267';
 
 /** Payable demo codes, distinct per project so parallel runs never share one. */
 export const CODES = {
@@ -21,11 +24,13 @@ export const CODES = {
     approve: '11202600000001', retry: '11202600000002', form: '11202600000003',
     frictionless: '11202600000004', challenge: '11202600000005', cancel: '11202600000006',
     confirming: '11202600000007', consent: '11202600000008', languages: '11202600000009',
+    lateCharge: '11202600000010',
   },
   nojs: {
     approve: '16202600000001', retry: '16202600000002', form: '16202600000003',
     frictionless: '16202600000004', challenge: '16202600000005', cancel: '16202600000006',
     confirming: '13202600000001', consent: '13202600000002', languages: '13202600000003',
+    lateCharge: '13202600000004',
   },
 } as const;
 

@@ -1,4 +1,4 @@
-import { test, expect, fillCard, islandReady, Page, FRICTIONLESS, CHALLENGE, TIMEOUT } from './fixtures';
+import { test, expect, fillCard, islandReady, Page, FRICTIONLESS, CHALLENGE, TIMEOUT, LATE_CHARGE } from './fixtures';
 
 async function pay(page: Page, code: string, card: string, js: boolean) {
   await page.goto(`/pay/${code}`);
@@ -60,5 +60,15 @@ test('an answer that does not come shows a confirming page that ends on the rece
   await expect(page.locator('meta[http-equiv="refresh"]')).toHaveCount(1);
   // The page refreshes itself (no JavaScript needed) until the answer is in.
   await expect(page).toHaveURL(/\/receipt\/[0-9a-f]{32}$/, { timeout: 20_000 });
+  await expect(page.getByText('Оплата прошла успешно')).toBeVisible();
+});
+
+test('a charge the acquirer records late ends on the receipt, never on "nothing charged"', async ({ page, codes, js }) => {
+  await pay(page, codes.lateCharge, LATE_CHARGE, js);
+  await expect(page).toHaveURL(/\/payment\/[0-9a-f]{32}$/);
+  await expect(page.getByRole('heading', { name: 'Подтверждаем ваш платёж' })).toBeVisible();
+  // The acquirer answers "no such order" for its first seconds: the page
+  // keeps confirming until the charge is recorded, then shows the receipt.
+  await expect(page).toHaveURL(/\/receipt\/[0-9a-f]{32}$/, { timeout: 30_000 });
   await expect(page.getByText('Оплата прошла успешно')).toBeVisible();
 });

@@ -1,6 +1,7 @@
 //! The tolem server: configuration, storage, the card processor, and the
 //! HTTP application that serves the Leptos pages.
 
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod documents;
@@ -23,6 +24,7 @@ use feedback::FeedbackDesk;
 use leptos::prelude::LeptosOptions;
 use payments::{Payments, Timings, reconcile_forever};
 use processor::{CardProcessor, GatewayProcessor, SandboxProcessor};
+use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::time::Duration;
 use storage::StoreError;
@@ -63,6 +65,7 @@ impl Application {
     pub async fn build_with_clock(config: Config, clock: Clock) -> Result<Application, StartError> {
         let store = storage::connect_with(&config.database_url, &config.store).await?;
         tracing::info!(backend = store.backend(), "storage ready");
+        let clock = clock::database_clock(store.clone(), clock).await;
         if config.demo_data {
             let seeded = demo::seed(store.as_ref(), clock()).await?;
             if seeded > 0 {
@@ -72,6 +75,9 @@ impl Application {
         let seeded = documents::seed(store.as_ref(), clock()).await?;
         if seeded > 0 {
             tracing::info!(seeded, "document editions seeded");
+        }
+        if config.test_mode {
+            tracing::warn!("test mode: no real money is taken, and every page says so");
         }
         let listener = listen(config.site_addr)?;
         let local_addr = listener.local_addr()?;
@@ -92,10 +98,14 @@ impl Application {
                     )
                 }
                 ProcessorKind::Gateway(gateway) => {
+                    // The key leaves its secret type here, for the signing
+                    // client and the notification check, neither of which
+                    // prints it.
+                    let key = gateway.secret.expose_secret().as_bytes();
                     let client = ClientConfig {
                         connect_timeout: gateway.connect_timeout,
                         request_timeout: gateway.request_timeout,
-                        ..ClientConfig::new(gateway.url.clone(), gateway.secret.as_bytes())
+                        ..ClientConfig::new(gateway.url.clone(), key)
                     };
                     let processor = GatewayProcessor::new(client)
                         .map_err(|e| StartError::Config(e.to_string()))?;
@@ -106,7 +116,7 @@ impl Application {
                             .public_url
                             .clone()
                             .unwrap_or_else(|| format!("http://{local_addr}")),
-                        Some(gateway.secret.as_bytes().to_vec()),
+                        Some(key.to_vec()),
                     )
                 }
             };
@@ -126,6 +136,7 @@ impl Application {
             timings: Timings {
                 stale_after: duration(config.stale_after),
                 abandon_after: duration(config.abandon_after),
+                acquirer_window: duration(config.acquirer_window),
                 ..Timings::default()
             },
         });
@@ -136,6 +147,7 @@ impl Application {
             },
             brand_table,
             elcart_prefix: config.elcart_prefix.clone(),
+            test_mode: config.test_mode,
             clock,
         });
         let leptos_options = LeptosOptions::builder()

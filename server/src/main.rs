@@ -1,6 +1,12 @@
 //! The tolem server binary: `server` (or `server serve`) starts the site
 //! with configuration from the environment; `server publish` publishes an
 //! edition of a policy document. `server --help` says the rest.
+//!
+//! A wrong configuration stops the server before it touches the database
+//! or the network: one line on stderr, `tolem: configuration: <SETTING>
+//! <what is wrong>`, and exit code 2 (as for a bad command line), so a
+//! deployment script or a supervisor sees the mistake, not a site that
+//! takes no real money.
 
 use clap::{Parser, Subcommand};
 use server::Application;
@@ -88,12 +94,17 @@ async fn serve() -> ExitCode {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
-            eprintln!("tolem: {error}");
+            eprintln!("tolem: configuration: {error}");
             return ExitCode::from(2);
         }
     };
     let application = match Application::build(config).await {
         Ok(application) => application,
+        Err(error @ server::StartError::Config(_)) => {
+            // Its text begins with "configuration: ".
+            eprintln!("tolem: {error}");
+            return ExitCode::from(2);
+        }
         Err(error) => {
             tracing::error!(%error, "start-up failed");
             return ExitCode::FAILURE;
@@ -122,14 +133,9 @@ async fn publish_command(mut edition: NewEdition, file: &std::path::Path) -> Exi
             return ExitCode::from(2);
         }
     };
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(error) => {
-            eprintln!("tolem publish: {error}");
-            return ExitCode::from(2);
-        }
-    };
-    let store = match server::storage::connect(&config.database_url).await {
+    // Publishing takes no payments: the database is all it needs.
+    let database_url = Config::database_url_from_env();
+    let store = match server::storage::connect(&database_url).await {
         Ok(store) => store,
         Err(error) => {
             eprintln!("tolem publish: {error}");

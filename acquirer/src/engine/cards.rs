@@ -21,6 +21,11 @@ pub enum CardBehaviour {
     /// 3-D Secure with a challenge: `challenge_required` and a challenge URL;
     /// charged only when the merchant completes a passed challenge.
     Challenge,
+    /// As [`CardBehaviour::Challenge`], except that a passed challenge is
+    /// charged at once and its approved notification delivered to the
+    /// merchant before the challenge page sends the browser back (the
+    /// `early_notification` fault).
+    ChallengeEarlyNotification,
     /// Approved or refused as the fault says, then the transport misbehaves.
     Fault(Fault),
 }
@@ -38,10 +43,13 @@ pub enum CardBehaviour {
 /// | 4000000000000119 | HTTP 503, the acquirer refuses to process; nothing charged |
 /// | 4000000000003055 | 3-D Secure frictionless, approved |
 /// | 4000000000003220 | 3-D Secure challenge |
+/// | 4000000000003238 | 3-D Secure challenge; once passed, charged and notified before the browser returns |
 /// | 4000000000000259 | approved and charged, then the answer is held past any client timeout |
+/// | 4000000000000267 | approved, the answer held past any client timeout, and the charge recorded only `late_charge_ms` after the request (no such order until then) |
 /// | 4000000000000507 | approved and charged, then HTTP 500 |
 /// | 4000000000000515 | approved and charged, then the connection drops mid-answer |
 /// | 4000000000000523 | HTTP 500 before charging: no charge, no order |
+/// | 4000000000000531 | approved, HTTP 500 at once, and the charge recorded only `late_charge_ms` after the request (no such order until then) |
 pub const TEST_CARDS: &[(&str, CardBehaviour)] = &[
     ("4111111111111111", CardBehaviour::Approve),
     ("5555555555554444", CardBehaviour::Approve),
@@ -65,8 +73,16 @@ pub const TEST_CARDS: &[(&str, CardBehaviour)] = &[
     ("4000000000003055", CardBehaviour::Frictionless),
     ("4000000000003220", CardBehaviour::Challenge),
     (
+        "4000000000003238",
+        CardBehaviour::ChallengeEarlyNotification,
+    ),
+    (
         "4000000000000259",
         CardBehaviour::Fault(Fault::TimeoutAfterCharge),
+    ),
+    (
+        "4000000000000267",
+        CardBehaviour::Fault(Fault::LateChargeTimeout),
     ),
     (
         "4000000000000507",
@@ -79,6 +95,10 @@ pub const TEST_CARDS: &[(&str, CardBehaviour)] = &[
     (
         "4000000000000523",
         CardBehaviour::Fault(Fault::ServerErrorBeforeCharge),
+    ),
+    (
+        "4000000000000531",
+        CardBehaviour::Fault(Fault::LateChargeServerError),
     ),
 ];
 

@@ -2,12 +2,16 @@
 //! answers on the challenge page ([`crate::http::acs_router`]), and the two
 //! calls that move it on: the cardholder's answer, then the merchant's
 //! completion, which alone charges (as with a real ACS, the page's verdict
-//! reaches the acquirer only through the merchant).
+//! reaches the acquirer only through the merchant), except under the
+//! `early_notification` fault: there a pass charges at once, and the page
+//! sends the browser back only once the approved notification has reached
+//! the merchant, so the merchant hears of the charge first.
 
 use super::notify::Delivery;
 use super::orders::{ChallengeOutcome, Order};
 use super::{Engine, EngineError};
 use crate::protocol::{DeclineCode, OrderResponse, OrderStatus};
+use tokio::time::Instant;
 
 /// What the cardholder did on the challenge page.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,7 +54,9 @@ impl Order {
 
 impl Engine {
     /// The merchant's call after the browser came back with `cres`: charges a
-    /// passed challenge, declines a failed one. Idempotent.
+    /// passed challenge, declines a failed one. Idempotent: an order already
+    /// settled (by an earlier call, or by an early notification) answers as
+    /// it stands.
     pub async fn complete_challenge(
         &self,
         order_id: &str,
@@ -59,7 +65,9 @@ impl Engine {
         self.latency().await;
         let (response, notification) = {
             let mut state = self.state();
-            let index = *state.by_id.get(order_id).ok_or(EngineError::NotFound)?;
+            let index = state
+                .find(order_id, Instant::now())
+                .ok_or(EngineError::NotFound)?;
             let order = &mut state.orders[index];
             let Some(challenge) = &order.challenge else {
                 return Err(EngineError::Conflict);
@@ -95,25 +103,49 @@ impl Engine {
 
     /// Records the cardholder's answer. One attempt: a wrong code fails the
     /// challenge. Answering again changes nothing and returns the first
-    /// answer. `None` for an unknown token. Never charges.
-    pub fn answer_challenge(&self, token: &str, action: ChallengeAction) -> Option<ChallengeView> {
-        let mut state = self.state();
-        let index = *state.by_token.get(token)?;
-        let order = &mut state.orders[index];
-        if let Some(challenge) = order.challenge.as_mut()
-            && challenge.outcome.is_none()
-        {
-            let outcome = match action {
-                ChallengeAction::Confirm { code } if code.trim() == challenge.code => {
-                    ChallengeOutcome::Passed
+    /// answer. `None` for an unknown token. Never charges, except a pass
+    /// under the `early_notification` fault: that settles the order as
+    /// approved and returns only once the notification has been delivered
+    /// (or its bounded retries given up), so that the merchant hears of the
+    /// charge before the browser comes back.
+    pub async fn answer_challenge(
+        &self,
+        token: &str,
+        action: ChallengeAction,
+    ) -> Option<ChallengeView> {
+        let (view, early) = {
+            let mut state = self.state();
+            let index = *state.by_token.get(token)?;
+            let order = &mut state.orders[index];
+            let mut early = None;
+            if let Some(challenge) = order.challenge.as_mut()
+                && challenge.outcome.is_none()
+            {
+                let outcome = match action {
+                    ChallengeAction::Confirm { code } if code.trim() == challenge.code => {
+                        ChallengeOutcome::Passed
+                    }
+                    ChallengeAction::Confirm { .. } | ChallengeAction::Cancel => {
+                        ChallengeOutcome::Failed
+                    }
+                };
+                challenge.outcome = Some(outcome);
+                let settle_now = challenge.early_notification
+                    && outcome == ChallengeOutcome::Passed
+                    && order.status == OrderStatus::ChallengeRequired;
+                tracing::info!(order_id = %order.order_id, ?outcome, settle_now, "challenge answered");
+                if settle_now {
+                    order.settle(OrderStatus::Approved, None);
+                    early = Some(order.notification());
                 }
-                ChallengeAction::Confirm { .. } | ChallengeAction::Cancel => {
-                    ChallengeOutcome::Failed
-                }
-            };
-            challenge.outcome = Some(outcome);
-            tracing::info!(order_id = %order.order_id, ?outcome, "challenge answered");
+            }
+            (order.challenge_view(), early)
+        };
+        if let Some(notification) = early {
+            let order_id = notification.order_id.clone();
+            let delivered = self.notify_now(notification).await;
+            tracing::info!(%order_id, delivered, "early notification sent before the return");
         }
-        order.challenge_view()
+        view
     }
 }

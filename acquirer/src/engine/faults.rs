@@ -4,6 +4,7 @@
 //! again with the same faults in the same places).
 
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -22,12 +23,27 @@ pub enum Fault {
     DropAfterCharge,
     /// Nothing charged and no order kept; the answer is HTTP 500.
     ServerErrorBeforeCharge,
+    /// Charged, but the charge is recorded only [`FaultPlan::late_charge_ms`]
+    /// after the request arrived (until then the order is nowhere to be
+    /// seen); the answer is held as for [`Fault::TimeoutAfterCharge`], and
+    /// never before the charge is recorded.
+    LateChargeTimeout,
+    /// Charged and recorded late, as [`Fault::LateChargeTimeout`]; the
+    /// answer is HTTP 500 at once.
+    LateChargeServerError,
 }
 
 impl Fault {
-    /// Whether the card was charged before the transport failed.
+    /// Whether the card was charged (or will be, for a late charge) before
+    /// the transport failed.
     pub fn charged(self) -> bool {
         !matches!(self, Self::ServerErrorBeforeCharge)
+    }
+
+    /// Whether the order stays invisible until [`FaultPlan::late_charge_ms`]
+    /// after the request arrived.
+    pub fn recorded_late(self) -> bool {
+        matches!(self, Self::LateChargeTimeout | Self::LateChargeServerError)
     }
 }
 
@@ -48,16 +64,32 @@ pub enum FaultKind {
     /// The order's notification is sent after [`FaultPlan::late_notification_ms`].
     #[serde(rename = "late_notification")]
     LateNotification,
+    /// The acquirer keeps processing after the client gave up, and records
+    /// the charge [`FaultPlan::late_charge_ms`] later: [`Fault::LateChargeTimeout`].
+    #[serde(rename = "late_charge")]
+    LateCharge,
+    /// A status query answers no-such-order while the order is still in
+    /// flight: [`Fault::LateChargeServerError`].
+    #[serde(rename = "in_flight_not_found")]
+    InFlightNotFound,
+    /// On a 3-D Secure challenge order: the approved notification reaches
+    /// the merchant before the cardholder's browser comes back from the
+    /// challenge page. On any other order, no fault.
+    #[serde(rename = "early_notification")]
+    EarlyNotification,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 6] = [
+    pub const ALL: [FaultKind; 9] = [
         Self::Timeout,
         Self::ServerErrorAfter,
         Self::Drop,
         Self::ServerErrorBefore,
         Self::DuplicateNotification,
         Self::LateNotification,
+        Self::LateCharge,
+        Self::InFlightNotFound,
+        Self::EarlyNotification,
     ];
 
     pub fn name(self) -> &'static str {
@@ -68,6 +100,9 @@ impl FaultKind {
             Self::ServerErrorBefore => "server_error_before",
             Self::DuplicateNotification => "duplicate_notification",
             Self::LateNotification => "late_notification",
+            Self::LateCharge => "late_charge",
+            Self::InFlightNotFound => "in_flight_not_found",
+            Self::EarlyNotification => "early_notification",
         }
     }
 
@@ -77,7 +112,9 @@ impl FaultKind {
             Self::ServerErrorAfter => Some(Fault::ServerErrorAfterCharge),
             Self::Drop => Some(Fault::DropAfterCharge),
             Self::ServerErrorBefore => Some(Fault::ServerErrorBeforeCharge),
-            Self::DuplicateNotification | Self::LateNotification => None,
+            Self::LateCharge => Some(Fault::LateChargeTimeout),
+            Self::InFlightNotFound => Some(Fault::LateChargeServerError),
+            Self::DuplicateNotification | Self::LateNotification | Self::EarlyNotification => None,
         }
     }
 }
@@ -102,7 +139,10 @@ pub struct FaultPlan {
     /// Added to every authorisation and challenge completion.
     pub latency_ms: u64,
     /// Probability (0 to 1) that an otherwise approved authorisation without
-    /// 3-D Secure gets a random fault drawn from `kinds`.
+    /// 3-D Secure, or an order that needs a 3-D Secure challenge, gets a
+    /// random fault drawn from `kinds`. A challenge order heeds only
+    /// `early_notification` and ignores any other draw; a plain approval
+    /// ignores `early_notification`.
     pub rate: f64,
     /// What random draws pick from; empty means the four transport faults
     /// (`timeout`, `server_error_after`, `drop`, `server_error_before`).
@@ -111,6 +151,12 @@ pub struct FaultPlan {
     pub timeout_ms: u64,
     /// How long a `late_notification` fault delays the notification.
     pub late_notification_ms: u64,
+    /// How long after the request arrived a `late_charge` or
+    /// `in_flight_not_found` order is recorded (and becomes visible).
+    pub late_charge_ms: u64,
+    /// How many refund calls on each order answer HTTP 503 ("temporarily
+    /// unavailable", nothing refunded) before refunds on it go through.
+    pub refund_failures: u32,
 }
 
 impl Default for FaultPlan {
@@ -121,6 +167,8 @@ impl Default for FaultPlan {
             kinds: Vec::new(),
             timeout_ms: 30_000,
             late_notification_ms: 2_000,
+            late_charge_ms: 1_500,
+            refund_failures: 0,
         }
     }
 }
@@ -193,6 +241,9 @@ impl SplitMix64 {
 pub(super) struct FaultState {
     pub(super) plan: FaultPlan,
     rng: SplitMix64,
+    /// Random draws that applied to their order, by kind, for a fault run's
+    /// report.
+    drawn: HashMap<FaultKind, usize>,
 }
 
 impl FaultState {
@@ -200,6 +251,7 @@ impl FaultState {
         Self {
             plan: sanitised(plan),
             rng: SplitMix64(seed.unwrap_or_else(random_u64)),
+            drawn: HashMap::new(),
         }
     }
 
@@ -211,6 +263,11 @@ impl FaultState {
         } else {
             None
         }
+    }
+
+    /// Counts a drawn kind that applies to its order.
+    pub(super) fn applied(&mut self, kind: FaultKind) {
+        *self.drawn.entry(kind).or_default() += 1;
     }
 }
 
@@ -224,9 +281,26 @@ impl Engine {
         self.fault_state().plan.clone()
     }
 
+    /// How many orders each kind of fault was drawn for at random, counting
+    /// only draws that applied (not `early_notification` on a plain
+    /// approval, nor another kind on a challenge order) and not the test
+    /// cards' own faults. Kept across [`Engine::set_faults`].
+    pub fn drawn_faults(&self) -> HashMap<FaultKind, usize> {
+        self.fault_state().drawn.clone()
+    }
+
     /// How long the transport holds an answer for [`Fault::TimeoutAfterCharge`].
     pub fn fault_hold(&self) -> Duration {
         Duration::from_millis(self.fault_state().plan.timeout_ms)
+    }
+
+    /// How long the transport holds an answer for [`Fault::LateChargeTimeout`]:
+    /// past the client's timeout, as [`Engine::fault_hold`], and never less
+    /// than the time the charge takes to be recorded, so that a client
+    /// patient enough to get the answer finds the order it names.
+    pub fn late_charge_hold(&self) -> Duration {
+        let plan = &self.fault_state().plan;
+        Duration::from_millis(plan.timeout_ms.max(plan.late_charge_ms))
     }
 
     pub(super) async fn latency(&self) {

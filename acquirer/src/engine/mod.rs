@@ -13,13 +13,23 @@
 //! This file holds the [`Engine`], its configuration and the authorisation
 //! itself; each concern it draws on has a module of its own: `cards` (the
 //! test cards and what each does), `faults` (the fault plan and its seeded
-//! random draws), `orders` (what an order keeps, the ledger, refunds),
-//! `challenge` (the 3-D Secure challenge), `notify` (signed notifications to
-//! the merchant) and `validate` (request checks). The sandbox checks card
-//! numbers itself rather than with the `domain` crate's parsers, because an
-//! acquirer validates independently of the merchant (it must not share the
+//! random draws), `orders` (what an order keeps), `ledger` (the calls that
+//! read orders, refunds, per-order counters), `challenge` (the 3-D Secure
+//! challenge), `notify` (signed notifications to the merchant) and
+//! `validate` (request checks). The sandbox checks card numbers itself
+//! rather than with the `domain` crate's parsers, because an acquirer
+//! validates independently of the merchant (it must not share the
 //! merchant's bugs) and must accept numbers the merchant's brand table does
 //! not know; `validate` says more.
+//!
+//! Some faults model an acquirer that is slow rather than broken: a charge
+//! recorded only some time after the request arrived (`late_charge`,
+//! `in_flight_not_found`: until then the order does not exist for any
+//! read, so "no such order" is not proof that nothing was charged), an
+//! approved notification that reaches the merchant before the cardholder's
+//! browser returns from the challenge (`early_notification`), and refunds
+//! that fail a few times before they go through
+//! ([`FaultPlan::refund_failures`]).
 //!
 //! Card data: an order keeps the first six and last four digits, the brand
 //! and a keyed hash of the number (to recognise a repeated request with the
@@ -29,6 +39,7 @@
 mod cards;
 mod challenge;
 mod faults;
+mod ledger;
 mod notify;
 mod orders;
 mod validate;
@@ -51,6 +62,8 @@ use orders::ChallengeState;
 use orders::{Order, State, echo};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+use tokio::time::Instant;
 
 #[derive(Clone, Debug, Default)]
 pub struct EngineConfig {
@@ -104,6 +117,12 @@ pub enum EngineError {
     /// HTTP 503: the acquirer refuses to process; nothing was charged.
     #[error("the acquirer cannot process this request: {0}")]
     Unavailable(String),
+    /// HTTP 409: an authorisation repeated while the first one with this
+    /// order id is still being processed (a late-recorded charge). This
+    /// request charged nothing; the first one may still charge, and only a
+    /// later status query can tell.
+    #[error("an order with this id is still being processed; ask for its status later")]
+    InProgress,
 }
 
 /// The sandbox acquirer. Thread-safe; share it as `Arc<Engine>`.
@@ -153,7 +172,12 @@ impl Engine {
     /// Decides an authorisation. Idempotent on `order_id`: the same order id
     /// with the same amount, currency and card answers with the order as it
     /// stands, and never charges twice; with other details it is a conflict.
+    ///
+    /// While a late-recorded charge with this order id is in flight, a
+    /// repeat answers [`EngineError::InProgress`], neither the order (which
+    /// does not exist yet for any other read) nor a second charge.
     pub async fn authorise(&self, request: AuthoriseRequest) -> Result<Answer, EngineError> {
+        let arrived = Instant::now();
         self.state().authorise_requests += 1;
         self.latency().await;
         validate(&request)?;
@@ -170,6 +194,10 @@ impl Engine {
                     tracing::info!(order_id = %request.order_id, "order id reused with other details");
                     return Err(EngineError::Conflict);
                 }
+                if !order.visible(Instant::now()) {
+                    tracing::info!(order_id = %order.order_id, "repeated while still in flight");
+                    return Err(EngineError::InProgress);
+                }
                 tracing::info!(order_id = %order.order_id, status = ?order.status, "repeated authorisation");
                 let response = order.response(&self.acs_base_url);
                 return Ok(Answer {
@@ -178,9 +206,7 @@ impl Engine {
                 });
             }
 
-            let (status, decline_code, three_ds, fault, delivery) = match self
-                .decide(&request.card, Utc::now())
-            {
+            let decided = match self.decide(&request.card, Utc::now()) {
                 Decision::Refuse => {
                     tracing::info!(order_id = %request.order_id, "refused to process (test card)");
                     return Err(EngineError::Unavailable(
@@ -194,18 +220,25 @@ impl Engine {
                         fault: Some(fault),
                     });
                 }
-                Decision::Decided {
-                    status,
-                    decline_code,
-                    three_ds,
-                    fault,
-                    delivery,
-                } => (status, decline_code, three_ds, fault, delivery),
+                Decision::Decided(decided) => decided,
             };
+            let Decided {
+                status,
+                decline_code,
+                three_ds,
+                fault,
+                mut delivery,
+                early_notification,
+            } = decided;
 
             let mut order = Order::new(&request, fingerprint, status, three_ds);
+            if fault.is_some_and(Fault::recorded_late) {
+                let late = Duration::from_millis(self.fault_state().plan.late_charge_ms);
+                order.visible_from = Some(arrived + late);
+                delivery.not_before = order.visible_from;
+            }
             if status == OrderStatus::ChallengeRequired {
-                let challenge = ChallengeState::new(&request.return_url);
+                let challenge = ChallengeState::new(&request.return_url, early_notification);
                 let index = state.orders.len();
                 state.by_token.insert(challenge.token.clone(), index);
                 order.challenge = Some(challenge);
@@ -219,6 +252,7 @@ impl Engine {
                 three_ds = ?order.three_ds,
                 card = %order.card_masked,
                 ?fault,
+                early_notification,
                 "authorised"
             );
             let answer = Answer {
@@ -240,51 +274,79 @@ impl Engine {
 
     /// The outcome for a card, with any per-card or random fault.
     fn decide(&self, card: &CardData, now: DateTime<Utc>) -> Decision {
-        let decided = |status, decline_code, three_ds| Decision::Decided {
+        let decided = |status, decline_code, three_ds| Decided {
             status,
             decline_code,
             three_ds,
             fault: None,
             delivery: Delivery::default(),
+            early_notification: false,
+        };
+        let challenge = |early_notification| {
+            Decision::Decided(Decided {
+                early_notification,
+                ..decided(
+                    OrderStatus::ChallengeRequired,
+                    None,
+                    Some(ThreeDsMode::Challenge),
+                )
+            })
         };
         if expired(card, now) {
-            return decided(OrderStatus::Declined, Some(DeclineCode::ExpiredCard), None);
+            return Decision::Decided(decided(
+                OrderStatus::Declined,
+                Some(DeclineCode::ExpiredCard),
+                None,
+            ));
         }
         match card_behaviour(&card.number) {
-            CardBehaviour::Decline(code) => decided(OrderStatus::Declined, Some(code), None),
-            CardBehaviour::Unavailable => Decision::Refuse,
-            CardBehaviour::Frictionless => {
-                decided(OrderStatus::Approved, None, Some(ThreeDsMode::Frictionless))
+            CardBehaviour::Decline(code) => {
+                Decision::Decided(decided(OrderStatus::Declined, Some(code), None))
             }
-            CardBehaviour::Challenge => decided(
-                OrderStatus::ChallengeRequired,
+            CardBehaviour::Unavailable => Decision::Refuse,
+            CardBehaviour::Frictionless => Decision::Decided(decided(
+                OrderStatus::Approved,
                 None,
-                Some(ThreeDsMode::Challenge),
-            ),
+                Some(ThreeDsMode::Frictionless),
+            )),
+            CardBehaviour::Challenge => {
+                // Only an early notification can go wrong with an order
+                // that has not been charged yet; any other draw is ignored.
+                let mut faults = self.fault_state();
+                let early = faults.draw() == Some(FaultKind::EarlyNotification);
+                if early {
+                    faults.applied(FaultKind::EarlyNotification);
+                }
+                challenge(early)
+            }
+            CardBehaviour::ChallengeEarlyNotification => challenge(true),
             CardBehaviour::Fault(fault) if !fault.charged() => Decision::Fail(fault),
-            CardBehaviour::Fault(fault) => Decision::Decided {
-                status: OrderStatus::Approved,
-                decline_code: None,
-                three_ds: None,
+            CardBehaviour::Fault(fault) => Decision::Decided(Decided {
                 fault: Some(fault),
-                delivery: Delivery::default(),
-            },
+                ..decided(OrderStatus::Approved, None, None)
+            }),
             CardBehaviour::Approve => {
-                let kind = self.fault_state().draw();
+                let kind = {
+                    let mut faults = self.fault_state();
+                    let kind = faults.draw().filter(|k| *k != FaultKind::EarlyNotification);
+                    if let Some(kind) = kind {
+                        faults.applied(kind);
+                    }
+                    kind
+                };
                 let fault = kind.and_then(FaultKind::transport_fault);
                 if let Some(fault) = fault.filter(|f| !f.charged()) {
                     return Decision::Fail(fault);
                 }
-                Decision::Decided {
-                    status: OrderStatus::Approved,
-                    decline_code: None,
-                    three_ds: None,
+                Decision::Decided(Decided {
                     fault,
                     delivery: Delivery {
                         duplicate: kind == Some(FaultKind::DuplicateNotification),
                         late: kind == Some(FaultKind::LateNotification),
+                        not_before: None,
                     },
-                }
+                    ..decided(OrderStatus::Approved, None, None)
+                })
             }
         }
     }
@@ -299,11 +361,16 @@ enum Decision {
     Refuse,
     /// Keep nothing; the transport acts out the fault.
     Fail(Fault),
-    Decided {
-        status: OrderStatus,
-        decline_code: Option<DeclineCode>,
-        three_ds: Option<ThreeDsMode>,
-        fault: Option<Fault>,
-        delivery: Delivery,
-    },
+    Decided(Decided),
+}
+
+/// An order to keep.
+struct Decided {
+    status: OrderStatus,
+    decline_code: Option<DeclineCode>,
+    three_ds: Option<ThreeDsMode>,
+    fault: Option<Fault>,
+    delivery: Delivery,
+    /// For a challenge order: the `early_notification` fault.
+    early_notification: bool,
 }

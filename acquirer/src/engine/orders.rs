@@ -1,17 +1,17 @@
-//! The order ledger: what the engine keeps of each order, how an order
-//! answers (response, ledger entry, notification), and the calls that read
-//! orders or refund them. An order never holds the full card number or the
-//! CVV (see the engine's docs for what it keeps instead).
+//! What the engine keeps of each order and how an order answers (response,
+//! ledger entry, notification); `ledger` holds the calls that read orders
+//! or refund them. An order never holds the full card number or the CVV
+//! (see the engine's docs for what it keeps instead).
 
 use super::faults::random_u64;
 use super::validate::brand;
-use super::{Engine, EngineError};
 use crate::protocol::{
     AuthoriseRequest, Challenge, DeclineCode, LedgerEntry, Notification, OrderResponse,
     OrderStatus, ThreeDsMode,
 };
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
+use tokio::time::Instant;
 
 pub(super) struct Order {
     pub(super) order_id: String,
@@ -29,9 +29,16 @@ pub(super) struct Order {
     pub(super) decline_code: Option<DeclineCode>,
     pub(super) three_ds: Option<ThreeDsMode>,
     pub(super) challenge: Option<ChallengeState>,
-    refunded_minor: Option<i64>,
-    charged: bool,
+    pub(super) refunded_minor: Option<i64>,
+    pub(super) charged: bool,
     created_at: DateTime<Utc>,
+    /// A late-recorded charge (`late_charge`, `in_flight_not_found`) exists
+    /// only from this instant on: every read filters on it, so the order is
+    /// kept (and a repeated request recognised) while it is in flight,
+    /// without a task that has to insert it on time.
+    pub(super) visible_from: Option<Instant>,
+    /// Refund calls that reached this order, for `FaultPlan::refund_failures`.
+    pub(super) refund_calls: u32,
 }
 
 /// Every order, with the indexes the calls look orders up by.
@@ -41,6 +48,24 @@ pub(super) struct State {
     pub(super) by_id: HashMap<String, usize>,
     pub(super) by_token: HashMap<String, usize>,
     pub(super) authorise_requests: usize,
+    /// Status queries and refund calls per order id, known or not: tests
+    /// count how often the merchant asked (reconciliation must not flood the
+    /// acquirer), including the questions answered "no such order".
+    pub(super) status_requests: HashMap<String, usize>,
+    pub(super) refund_requests: HashMap<String, usize>,
+}
+
+impl State {
+    /// The index of an order that exists at `now`.
+    pub(super) fn find(&self, order_id: &str, now: Instant) -> Option<usize> {
+        let index = *self.by_id.get(order_id)?;
+        self.orders[index].visible(now).then_some(index)
+    }
+
+    /// The orders that exist at `now`, oldest first.
+    pub(super) fn visible(&self, now: Instant) -> impl Iterator<Item = &Order> {
+        self.orders.iter().filter(move |order| order.visible(now))
+    }
 }
 
 impl Order {
@@ -71,7 +96,14 @@ impl Order {
             refunded_minor: None,
             charged: false,
             created_at: Utc::now(),
+            visible_from: None,
+            refund_calls: 0,
         }
+    }
+
+    /// Whether the order has been recorded by `now`.
+    pub(super) fn visible(&self, now: Instant) -> bool {
+        self.visible_from.is_none_or(|from| now >= from)
     }
 
     pub(super) fn response(&self, acs_base_url: &str) -> OrderResponse {
@@ -104,6 +136,7 @@ impl Order {
             card_last4: self.card_last4.clone(),
             card_brand: self.card_brand.to_owned(),
             three_ds: self.three_ds,
+            refunded_minor: self.refunded_minor,
             created_at: self.created_at,
         }
     }
@@ -145,88 +178,27 @@ fn new_reference() -> String {
     format!("SBX{}", id[..12].to_ascii_uppercase())
 }
 
-impl Engine {
-    pub fn order(&self, order_id: &str) -> Option<OrderResponse> {
-        let state = self.state();
-        let index = *state.by_id.get(order_id)?;
-        Some(state.orders[index].response(&self.acs_base_url))
-    }
-
-    /// Refunds an approved order (whole or in part, once). Idempotent for the
-    /// same amount.
-    pub fn refund(&self, order_id: &str, amount_minor: i64) -> Result<OrderResponse, EngineError> {
-        let mut state = self.state();
-        let index = *state.by_id.get(order_id).ok_or(EngineError::NotFound)?;
-        let order = &mut state.orders[index];
-        if amount_minor <= 0 || amount_minor > order.amount_minor {
-            return Err(EngineError::Invalid(
-                "amount_minor must be positive and at most the order's amount".to_owned(),
-            ));
-        }
-        match order.status {
-            OrderStatus::Approved => {
-                order.status = OrderStatus::Refunded;
-                order.refunded_minor = Some(amount_minor);
-                tracing::info!(order_id, amount_minor, "refunded");
-            }
-            OrderStatus::Refunded if order.refunded_minor == Some(amount_minor) => {}
-            OrderStatus::Refunded => {
-                return Err(EngineError::Conflict);
-            }
-            OrderStatus::Declined | OrderStatus::ChallengeRequired => {
-                return Err(EngineError::Conflict);
-            }
-        }
-        Ok(order.response(&self.acs_base_url))
-    }
-
-    /// Every charge: orders approved, or approved and later refunded, oldest first.
-    pub fn ledger(&self) -> Vec<LedgerEntry> {
-        self.state()
-            .orders
-            .iter()
-            .filter(|order| order.charged)
-            .map(Order::ledger_entry)
-            .collect()
-    }
-
-    /// Every order kept, charged or not, oldest first.
-    pub fn all_orders(&self) -> Vec<LedgerEntry> {
-        self.state()
-            .orders
-            .iter()
-            .map(Order::ledger_entry)
-            .collect()
-    }
-
-    /// Every authorisation that reached the engine, repeats and invalid ones included.
-    pub fn authorise_requests(&self) -> usize {
-        self.state().authorise_requests
-    }
-
-    /// How many orders were charged.
-    pub fn charges(&self) -> usize {
-        self.state().orders.iter().filter(|o| o.charged).count()
-    }
-}
-
 /// The issuer's challenge of an order, while it lasts.
 pub(super) struct ChallengeState {
     pub(super) token: String,
     pub(super) code: String,
     pub(super) return_url: String,
     pub(super) outcome: Option<ChallengeOutcome>,
+    /// The `early_notification` fault: a pass charges at once and the page
+    /// waits for the notification's delivery before sending the browser back.
+    pub(super) early_notification: bool,
 }
 
 impl ChallengeState {
     /// A fresh challenge with a random token (also the `cres`) and a
     /// six-digit one-time code.
-    pub(super) fn new(return_url: &str) -> Self {
+    pub(super) fn new(return_url: &str, early_notification: bool) -> Self {
         Self {
             token: uuid::Uuid::new_v4().simple().to_string(),
             code: format!("{:06}", random_u64() % 1_000_000),
             return_url: return_url.to_owned(),
             outcome: None,
+            early_notification,
         }
     }
 }

@@ -55,7 +55,9 @@ async fn acs_answer(
         _ => None,
     };
     let view = match action {
-        Some(action) => engine.answer_challenge(&token, action),
+        // Under the early-notification fault this waits for the merchant to
+        // take the notification: the browser must come back after it.
+        Some(action) => engine.answer_challenge(&token, action).await,
         None => engine.challenge(&token),
     };
     challenge_page(view)

@@ -4,10 +4,10 @@
 //!
 //! | route | what |
 //! | --- | --- |
-//! | `POST /v1/orders` | authorise ([`AuthoriseRequest`] → [`OrderResponse`](crate::protocol::OrderResponse)) |
-//! | `GET /v1/orders/{order_id}` | the order, or 404 |
+//! | `POST /v1/orders` | authorise ([`AuthoriseRequest`] → [`OrderResponse`](crate::protocol::OrderResponse)); 409 when repeated while the first is still in flight |
+//! | `GET /v1/orders/{order_id}` | the order, or 404 (also while its charge is still being recorded) |
 //! | `POST /v1/orders/{order_id}/challenge` | complete a 3-D Secure challenge |
-//! | `POST /v1/orders/{order_id}/refund` | refund an approved order |
+//! | `POST /v1/orders/{order_id}/refund` | refund an approved order; 503 for the plan's `refund_failures` first calls |
 //! | `GET /sandbox/ledger[?all=true]` | the charges (or every order) as JSON |
 //! | `GET`/`PUT /sandbox/faults` | read or replace the [`FaultPlan`] |
 //! | `GET /sandbox/stats` | [`SandboxStats`] |
@@ -98,7 +98,15 @@ async fn create_order(
                 tokio::time::sleep(api.engine.fault_hold()).await;
                 api.json(StatusCode::OK, &path, &response)
             }
-            Fault::ServerErrorAfterCharge | Fault::ServerErrorBeforeCharge => {
+            Fault::LateChargeTimeout => {
+                // The engine goes on recording the charge whether or not
+                // anyone still waits here.
+                tokio::time::sleep(api.engine.late_charge_hold()).await;
+                api.json(StatusCode::OK, &path, &response)
+            }
+            Fault::ServerErrorAfterCharge
+            | Fault::ServerErrorBeforeCharge
+            | Fault::LateChargeServerError => {
                 api.error(StatusCode::INTERNAL_SERVER_ERROR, &path, "internal error")
             }
             Fault::DropAfterCharge => api.dropped(&path, &response),
@@ -112,7 +120,8 @@ async fn get_order(
     Path(order_id): Path<String>,
     Signed { path, .. }: Signed<NoBody>,
 ) -> Response {
-    match api.engine.order(&order_id) {
+    // Through the engine's status query, which counts the question.
+    match api.engine.status(&order_id) {
         Some(order) => api.json(StatusCode::OK, &path, &order),
         None => api.engine_error(&path, &EngineError::NotFound),
     }

@@ -153,7 +153,9 @@ impl Api {
     pub(super) fn engine_error(&self, path: &str, error: &EngineError) -> Response {
         let status = match error {
             EngineError::Invalid(_) => StatusCode::BAD_REQUEST,
-            EngineError::Conflict | EngineError::NotReady => StatusCode::CONFLICT,
+            EngineError::Conflict | EngineError::NotReady | EngineError::InProgress => {
+                StatusCode::CONFLICT
+            }
             EngineError::NotFound => StatusCode::NOT_FOUND,
             EngineError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         };

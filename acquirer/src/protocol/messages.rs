@@ -177,5 +177,8 @@ pub struct LedgerEntry {
     /// `visa`, `mastercard`, `mir`, `amex` or `unknown`, from the first digits.
     pub card_brand: String,
     pub three_ds: Option<ThreeDsMode>,
+    /// How much was refunded, once the order is refunded.
+    #[serde(default)]
+    pub refunded_minor: Option<i64>,
     pub created_at: DateTime<Utc>,
 }

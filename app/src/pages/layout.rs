@@ -1,5 +1,6 @@
-//! What surrounds every page: the header with the language switch, and the
-//! footer with the support contacts and the documents in force.
+//! What surrounds every page: the test-mode banner (when no real money is
+//! taken), the header with the language switch, and the footer with the
+//! support contacts and the documents in force.
 
 use super::document_title;
 use crate::i18n::*;
@@ -42,6 +43,22 @@ pub fn SiteHeader() -> impl IntoView {
             </div>
         </header>
     }
+}
+
+/// The banner of a site that takes no real money (the sandbox, or a
+/// staging acquirer), above everything else on every page, so nobody
+/// takes a test receipt for a paid fee. Plain text, announced politely.
+#[component]
+pub fn TestModeBanner() -> impl IntoView {
+    let locale = lang::current();
+    let test_mode = use_context::<Services>().is_some_and(|s| s.settings.test_mode);
+    test_mode.then(|| {
+        view! {
+            <div class="test-mode" role="status">
+                <p class="container">{td_string!(locale, test_mode_banner)}</p>
+            </div>
+        }
+    })
 }
 
 #[component]

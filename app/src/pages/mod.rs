@@ -37,6 +37,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <a class="skip-link" href="#main">{td_string!(locale, skip_to_content)}</a>
+            <layout::TestModeBanner/>
             <layout::SiteHeader/>
             <main id="main" class="container" tabindex="-1">
                 <Routes fallback=not_found::NotFound>

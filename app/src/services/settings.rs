@@ -1,6 +1,6 @@
 //! What the site is configured with and every page may read: the support
-//! contacts, the card brand table (with the configured Elcart prefix) and
-//! the clock.
+//! contacts, the card brand table (with the configured Elcart prefix),
+//! whether it is in test mode, and the clock.
 
 use chrono::{DateTime, Datelike, Utc};
 use domain::{BrandTable, YearMonth};
@@ -22,6 +22,9 @@ pub struct SiteSettings {
     /// The Elcart prefix the brand table was built with: the card form's
     /// island builds the same table from it.
     pub elcart_prefix: String,
+    /// No real money is taken (the sandbox, or a staging acquirer): every
+    /// page shows a banner saying so.
+    pub test_mode: bool,
     pub clock: Clock,
 }
 

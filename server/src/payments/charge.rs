@@ -74,7 +74,7 @@ impl Payments {
         let settlement = Settlement::from_answer(answer, "authorise");
         let (to, decline) = (settlement.to, settlement.decline);
         match self
-            .settle(&id, PaymentState::Authorising, settlement)
+            .settle_answer(&id, PaymentState::Authorising, settlement)
             .await
         {
             Ok(true) => {
@@ -130,6 +130,7 @@ impl PaymentService for Payments {
         // The hot path reads nothing first: the insert itself checks the key,
         // the request and the editions, and only a refusal is looked into.
         let id = new_payment_id();
+        let begun_at = self.now();
         let begun = self
             .store
             .begin_payment(NewPayment {
@@ -142,7 +143,7 @@ impl PaymentService for Payments {
                 cardholder: card.cardholder.as_str(),
                 privacy_policy_edition: accepted.privacy_policy,
                 user_agreement_edition: accepted.user_agreement,
-                at: self.now(),
+                at: begun_at,
             })
             .await;
         let amount = match begun {
@@ -189,6 +190,20 @@ impl PaymentService for Payments {
             }
             Err(error) => return Err(internal("begin payment")(error)),
         };
+
+        // The acquirer's processing window counts from the record's time: an
+        // authorisation must not leave long after it.
+        if self.now() - begun_at > self.timings.send_deadline {
+            tracing::warn!(payment_id = %id, "the payment's record took too long to commit; not sent");
+            self.settle(
+                &id,
+                PaymentState::Authorising,
+                Settlement::to(PaymentState::Failed, "not sent: recorded too late"),
+            )
+            .await
+            .map_err(internal("give up a late payment"))?;
+            return Err(ServiceError::ProcessorUnavailable);
+        }
 
         // From here on the payment is the acquirer's business: it goes on in
         // a task of its own, so a citizen who hangs up (or a request that
@@ -263,7 +278,7 @@ impl PaymentService for Payments {
             tracing::warn!(payment_id = %id, %error, "challenge completion gave no clear answer");
         }
         let settlement = Settlement::from_answer(answer, "challenge");
-        self.settle(id, PaymentState::Authorising, settlement)
+        self.settle_answer(id, PaymentState::Authorising, settlement)
             .await
             .map_err(internal("finish challenge"))?;
         Ok(())

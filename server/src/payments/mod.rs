@@ -16,8 +16,10 @@
 mod charge;
 mod outcome;
 mod reconcile;
+mod refunds;
 
 pub use reconcile::{ReconcileReport, reconcile_forever};
+pub use refunds::RefundReport;
 
 use crate::documents::Documents;
 use crate::processor::CardProcessor;
@@ -26,8 +28,11 @@ use app::services::{Clock, ServiceError};
 use chrono::{DateTime, Utc};
 use domain::{IdempotencyKey, PaymentId, PaymentState};
 use outcome::Settlement;
+use std::future::Future;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 /// Timings of settling payments, from configuration.
 #[derive(Clone, Debug)]
@@ -41,6 +46,16 @@ pub struct Timings {
     pub recheck_after: chrono::Duration,
     /// How long a repeated submit waits for the first one's answer.
     pub replay_wait: Duration,
+    /// The acquirer's longest processing time: "no such order" is taken as
+    /// "nothing was charged" only when this much has passed since the
+    /// payment last changed (which is never before its authorisation was
+    /// sent); until then the order may still be in flight.
+    pub acquirer_window: chrono::Duration,
+    /// A payment whose record took longer than this to commit is not sent
+    /// at all, so that no authorisation leaves long after its record says.
+    pub send_deadline: chrono::Duration,
+    /// How many payments or refunds one pass asks the acquirer about at once.
+    pub concurrency: usize,
 }
 
 impl Default for Timings {
@@ -50,19 +65,11 @@ impl Default for Timings {
             abandon_after: chrono::Duration::minutes(90),
             recheck_after: chrono::Duration::seconds(2),
             replay_wait: Duration::from_secs(5),
+            acquirer_window: chrono::Duration::seconds(120),
+            send_deadline: chrono::Duration::seconds(5),
+            concurrency: 16,
         }
     }
-}
-
-/// A new payment id or idempotency key: a UUID version 7 in simple form.
-///
-/// Its first 48 bits are the time in milliseconds, so new ids land at the
-/// end of the tables' indexes instead of on a random page each, and a
-/// commit writes a few index pages rather than one per payment. The other
-/// 74 bits are random (a CSPRNG): a payment id is also the receipt's
-/// address, and knowing roughly when someone paid leaves 2^74 to guess.
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().simple().to_string()
 }
 
 /// A new id: a UUID version 7.
@@ -151,6 +158,41 @@ impl Payments {
             .payment_by_key(key)
             .await
             .map_err(internal("find by key"))
+    }
+
+    /// Runs `work` on every item, at most `concurrency` at once, each in a
+    /// task of its own (a status call outlives a pass that is dropped).
+    async fn each_bounded<T, R, F, Fut>(&self, items: Vec<T>, work: F) -> Vec<R>
+    where
+        T: Send + 'static,
+        R: Send + 'static,
+        F: Fn(Arc<Payments>, T) -> Fut,
+        Fut: Future<Output = R> + Send + 'static,
+    {
+        let Some(me) = self.me.upgrade() else {
+            return Vec::new();
+        };
+        let permits = Arc::new(Semaphore::new(self.timings.concurrency.max(1)));
+        let mut tasks = JoinSet::new();
+        for item in items {
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                break;
+            };
+            let job = work(me.clone(), item);
+            tasks.spawn(async move {
+                let answer = job.await;
+                drop(permit);
+                answer
+            });
+        }
+        let mut answers = Vec::new();
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok(answer) => answers.push(answer),
+                Err(error) => tracing::error!(%error, "a reconciliation task ended abnormally"),
+            }
+        }
+        answers
     }
 
     async fn record(&self, id: &PaymentId) -> Result<Option<PaymentRecord>, ServiceError> {

@@ -1,7 +1,14 @@
 //! Settling what only the acquirer knows: payments whose answer was lost
 //! (`unknown`, or `authorising` too long), the acquirer's own notifications,
 //! and payments abandoned before the acquirer or at a challenge. The worker
-//! runs at start-up and then every `TOLEM_RECONCILE_EVERY_SECS`.
+//! runs at start-up and then every `TOLEM_RECONCILE_EVERY_SECS`, and also
+//! sends the refunds that are due ([`super::refunds`]).
+//!
+//! Two rules keep it from guessing. "No such order" means nothing was
+//! charged only once the acquirer's processing window has passed since the
+//! payment last changed: a real acquirer records a charge after its client
+//! gave up. And one status query per payment at a time across every server:
+//! a lease in the database, in the database's time, taken before asking.
 
 use super::outcome::Settlement;
 use super::{Payments, internal};
@@ -28,20 +35,40 @@ impl Payments {
         if !matches!(from, PaymentState::Unknown | PaymentState::Authorising) {
             return Ok(false);
         }
+        let claimed = self
+            .store
+            .claim_status_check(&record.id, self.timings.stale_after)
+            .await
+            .map_err(internal("claim status check"))?;
+        if !claimed {
+            // Another request or server is asking right now, or asked a
+            // moment ago.
+            return Ok(false);
+        }
         let answer = self.processor.status(record.id.as_str()).await;
-        let _ = self.store.mark_checked(&record.id, self.now()).await;
+        if let Err(error) = self
+            .store
+            .mark_checked(&record.id, self.now(), self.timings.recheck_after)
+            .await
+        {
+            tracing::warn!(payment_id = %record.id, %error, "could not record the status check");
+        }
         let settlement = match answer {
             Ok(Some(outcome)) => Settlement::from_outcome(outcome, "acquirer status"),
+            Ok(None) if self.now() - record.updated_at < self.timings.acquirer_window => {
+                tracing::info!(payment_id = %record.id, "acquirer knows no such order yet; it may still be in flight");
+                return Ok(false);
+            }
             Ok(None) => Settlement::to(
                 PaymentState::Failed,
-                "acquirer status: no such order, nothing was charged",
+                "acquirer status: no such order after its processing window, nothing was charged",
             ),
             Err(error) => {
                 tracing::warn!(payment_id = %record.id, %error, "status query failed; will retry");
                 return Ok(false);
             }
         };
-        self.settle(&record.id, from, settlement)
+        self.settle_answer(&record.id, from, settlement)
             .await
             .map_err(internal("reconcile"))
     }
@@ -56,11 +83,16 @@ impl Payments {
             .unsettled_payments(now - self.timings.stale_after, 500)
             .await
             .map_err(internal("unsettled payments"))?;
-        for record in &unsettled {
-            if self.reconcile(record).await? {
-                report.settled += 1;
-            } else {
-                report.still_unsettled += 1;
+        let moved = self
+            .each_bounded(unsettled, |me, record| async move {
+                me.reconcile(&record).await
+            })
+            .await;
+        for result in moved {
+            match result {
+                Ok(true) => report.settled += 1,
+                Ok(false) => report.still_unsettled += 1,
+                Err(error) => return Err(error),
             }
         }
         let abandoned = self
@@ -83,7 +115,9 @@ impl Payments {
 
     /// Applies the acquirer's own notification of an order's outcome (its
     /// signature was checked by the caller). Duplicates and late ones change
-    /// nothing; a charge we had given up on is refunded.
+    /// nothing; a charge on a payment we had closed is owed back (a refund,
+    /// recorded before this answers). An error means nothing was recorded:
+    /// the acquirer must send it again.
     pub async fn apply_notification(
         &self,
         order_id: &str,
@@ -98,12 +132,16 @@ impl Payments {
             tracing::warn!(order_id, "notification for an unknown order");
             return Ok(());
         };
+        if matches!(outcome, Outcome::ChallengeRequired { .. }) {
+            // Only final outcomes move a payment from here.
+            return Ok(());
+        }
+        let approved = matches!(outcome, Outcome::Approved { .. });
         match record.state {
-            // A challenged payment moves only by our own completion call.
-            PaymentState::Authorising | PaymentState::Unknown
-                if !matches!(outcome, Outcome::ChallengeRequired { .. }) =>
-            {
-                self.settle(
+            // The notification can overtake our own answer, and the
+            // browser's return from a challenge.
+            PaymentState::Authorising | PaymentState::Unknown | PaymentState::ThreeDsRequired => {
+                self.settle_answer(
                     &record.id,
                     record.state,
                     Settlement::from_outcome(outcome, "notification"),
@@ -111,22 +149,10 @@ impl Payments {
                 .await
                 .map_err(internal("notification"))?;
             }
-            PaymentState::Failed | PaymentState::Expired | PaymentState::Declined
-                if matches!(outcome, Outcome::Approved { .. }) =>
-            {
-                tracing::error!(payment_id = %record.id, state = %record.state, "acquirer charged a payment we closed: refunding");
-                match self
-                    .processor
-                    .refund(record.id.as_str(), record.amount)
+            PaymentState::Failed | PaymentState::Expired | PaymentState::Declined if approved => {
+                self.owe_refund(&record, "notification: approved after we closed it")
                     .await
-                {
-                    Ok(reference) => {
-                        tracing::warn!(payment_id = %record.id, %reference, "refunded")
-                    }
-                    Err(error) => {
-                        tracing::error!(payment_id = %record.id, %error, "refund failed: needs an operator")
-                    }
-                }
+                    .map_err(internal("refund owed"))?;
             }
             _ => {}
         }
@@ -141,6 +167,13 @@ pub async fn reconcile_forever(payments: Arc<Payments>, every: Duration) {
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
+        match payments.refund_due().await {
+            Ok(report) if report != super::RefundReport::default() => {
+                tracing::info!(?report, "refund pass");
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(?error, "refund pass failed"),
+        }
         match payments.reconcile_all().await {
             Ok(report) if report != ReconcileReport::default() => {
                 tracing::info!(

@@ -2,7 +2,10 @@
 //! signed JSON over HTTP with connect and read timeouts. Authorisation is
 //! never retried: a failure after the request left is an unknown outcome.
 
-use super::{Authorisation, CardProcessor, Outcome, ProcessorError, authorise_request, outcome};
+use super::{
+    Authorisation, CardProcessor, Outcome, ProcessorError, RefundStatus, authorise_request,
+    outcome, refund_status,
+};
 use acquirer::client::{Client, ClientConfig, ClientError};
 use async_trait::async_trait;
 use domain::Money;
@@ -62,5 +65,12 @@ impl CardProcessor for GatewayProcessor {
             .await
             .map_err(processor_error)?;
         Ok(response.reference.unwrap_or_default())
+    }
+
+    async fn refund_status(&self, order_id: &str) -> Result<RefundStatus, ProcessorError> {
+        match self.client.status(order_id).await {
+            Ok(response) => Ok(refund_status(response)),
+            Err(error) => Err(processor_error(error)),
+        }
     }
 }

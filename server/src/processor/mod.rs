@@ -63,7 +63,33 @@ pub trait CardProcessor: Send + Sync {
     /// What the acquirer knows of the order; `None` when it never received it.
     async fn status(&self, order_id: &str) -> Result<Option<Outcome>, ProcessorError>;
     /// Returns the money of an approved order; answers the refund's reference.
+    /// Idempotent on the order: sending it again refunds once.
     async fn refund(&self, order_id: &str, amount: Money) -> Result<String, ProcessorError>;
+    /// Whether the acquirer has refunded the order (for a refund whose
+    /// answer was lost).
+    async fn refund_status(&self, order_id: &str) -> Result<RefundStatus, ProcessorError>;
+}
+
+/// What the acquirer says of an order's refund.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefundStatus {
+    Refunded {
+        reference: String,
+    },
+    /// The order stands as it was: no refund was processed.
+    NotRefunded,
+    NoSuchOrder,
+}
+
+/// The refund status an order's status answer reports.
+fn refund_status(response: Option<OrderResponse>) -> RefundStatus {
+    match response {
+        None => RefundStatus::NoSuchOrder,
+        Some(response) if response.status == OrderStatus::Refunded => RefundStatus::Refunded {
+            reference: response.reference.unwrap_or_default(),
+        },
+        Some(_) => RefundStatus::NotRefunded,
+    }
 }
 
 fn decline_reason(code: Option<DeclineCode>) -> DeclineReason {

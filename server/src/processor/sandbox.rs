@@ -2,7 +2,10 @@
 //! default, with the same test cards, ledger, 3-D Secure challenge page and
 //! per-card faults as the standalone `sandbox-acquirer`, minus the network.
 
-use super::{Authorisation, CardProcessor, Outcome, ProcessorError, authorise_request, outcome};
+use super::{
+    Authorisation, CardProcessor, Outcome, ProcessorError, RefundStatus, authorise_request,
+    outcome, refund_status,
+};
 use acquirer::engine::{Engine, EngineError};
 use async_trait::async_trait;
 use domain::Money;
@@ -64,7 +67,7 @@ impl CardProcessor for SandboxProcessor {
     }
 
     async fn status(&self, order_id: &str) -> Result<Option<Outcome>, ProcessorError> {
-        self.engine.order(order_id).map(outcome).transpose()
+        self.engine.status(order_id).map(outcome).transpose()
     }
 
     async fn refund(&self, order_id: &str, amount: Money) -> Result<String, ProcessorError> {
@@ -73,5 +76,9 @@ impl CardProcessor for SandboxProcessor {
             .refund(order_id, amount.tyiyn())
             .map_err(engine_error)?;
         Ok(response.reference.unwrap_or_default())
+    }
+
+    async fn refund_status(&self, order_id: &str) -> Result<RefundStatus, ProcessorError> {
+        Ok(refund_status(self.engine.status(order_id)))
     }
 }

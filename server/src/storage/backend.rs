@@ -13,6 +13,7 @@ use super::StoreError;
 use super::group_commit::Write;
 use super::values::{Decode, Statement};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 /// How a store waits for its database, from configuration.
@@ -62,6 +63,14 @@ pub(super) trait Backend: Send + Sync + 'static {
 
     /// Runs one write in a transaction of its own; answers the rows changed.
     async fn execute(&self, statement: Statement) -> Result<u64, StoreError>;
+
+    /// Runs writes in one transaction, in order; answers the rows each
+    /// changed. All or none of them take effect.
+    async fn execute_all(&self, statements: Vec<Statement>) -> Result<Vec<u64>, StoreError>;
+
+    /// The database's clock: the one time every server shares. SQLite's
+    /// database has one server, whose clock it is.
+    async fn now(&self) -> Result<DateTime<Utc>, StoreError>;
 
     /// Queues a payment write for the next group commit; its answer arrives
     /// on the channel inside it.

@@ -17,6 +17,7 @@ mod group_commit;
 mod postgres;
 mod pressure;
 mod queries;
+mod refunds;
 mod sqlite;
 mod store;
 #[cfg(test)]
@@ -33,6 +34,7 @@ use std::sync::Arc;
 
 pub use backend::{Connections, StoreOptions};
 use postgres::PostgresBackend;
+pub use refunds::{NewRefund, RefundEvent, RefundMove, RefundRecord, RefundStore};
 use sqlite::SqliteBackend;
 use store::SqlStore;
 
@@ -214,8 +216,10 @@ pub struct ApprovedPayment {
     pub user_agreement_edition: Option<u32>,
 }
 
+/// Everything the services store; refunds and status leases are
+/// [`RefundStore`]'s part.
 #[async_trait]
-pub trait PaymentStore: Send + Sync {
+pub trait PaymentStore: RefundStore + Send + Sync {
     /// "sqlite" or "postgres", for logs and reports.
     fn backend(&self) -> &'static str;
     async fn find_request(&self, code: &PaymentCode) -> Result<Option<PaymentRequest>, StoreError>;
@@ -249,16 +253,6 @@ pub trait PaymentStore: Send + Sync {
         change: Change<'_>,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// Remembers that the acquirer was asked about the payment.
-    async fn mark_checked(&self, id: &PaymentId, at: DateTime<Utc>) -> Result<(), StoreError>;
-    /// Payments whose outcome only the acquirer knows: every `unknown` one,
-    /// and `authorising` ones unchanged since `stale_before` (their server
-    /// died or lost the answer).
-    async fn unsettled_payments(
-        &self,
-        stale_before: DateTime<Utc>,
-        limit: i64,
-    ) -> Result<Vec<PaymentRecord>, StoreError>;
     /// Payments left in `created` or `three_ds_required` since before `before`.
     async fn abandoned_payments(
         &self,

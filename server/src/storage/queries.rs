@@ -39,6 +39,7 @@ macro_rules! unsettled {
         "status IN ('created', 'authorising', 'three_ds_required', 'unknown')"
     };
 }
+pub(super) use unsettled;
 
 /// The columns [`payment`] decodes, in its order.
 macro_rules! payment_columns {
@@ -49,6 +50,7 @@ macro_rules! payment_columns {
          FROM payments "
     };
 }
+pub(super) use payment_columns;
 
 // Reads.
 
@@ -58,13 +60,6 @@ pub const REQUEST_BY_CODE: &str =
 pub const COUNT_REQUESTS: &str = "SELECT COUNT(*) FROM payment_requests";
 pub const PAYMENT_BY_ID: &str = concat!(payment_columns!(), "WHERE id = ?");
 pub const PAYMENT_BY_KEY: &str = concat!(payment_columns!(), "WHERE idempotency_key = ?");
-pub const UNSETTLED_PAYMENTS: &str = concat!(
-    payment_columns!(),
-    "WHERE ",
-    unsettled!(),
-    " AND (status = 'unknown' OR (status = 'authorising' AND updated_at < ?))
-     ORDER BY updated_at LIMIT ?"
-);
 pub const ABANDONED_PAYMENTS: &str = concat!(
     payment_columns!(),
     "WHERE ",
@@ -107,7 +102,6 @@ pub const INSERT_REQUEST: &str = "INSERT INTO payment_requests
        (code, service_kind, applicant_name, amount_tyiyn, currency, status, expires_at,
         created_at)
      VALUES (?, ?, ?, ?, 'KGS', ?, ?, ?)";
-pub const MARK_CHECKED: &str = "UPDATE payments SET last_checked_at = ? WHERE id = ?";
 /// Adds an edition unless that document, edition and language exist.
 pub const INSERT_EDITION: &str = "INSERT INTO document_editions
        (document, edition, language, effective_from, source, published_by, published_at)

@@ -24,7 +24,6 @@ impl<B: Backend> SqlStore<B> {
         SqlStore { backend }
     }
 
-    #[cfg(test)]
     pub(super) fn backend(&self) -> &B {
         &self.backend
     }
@@ -181,26 +180,6 @@ impl<B: Backend> PaymentStore for SqlStore<B> {
         } else {
             Err(StoreError::StateChanged { expected: from })
         }
-    }
-
-    async fn mark_checked(&self, id: &PaymentId, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.backend
-            .execute(statement!(q::MARK_CHECKED, at, id.as_str()))
-            .await
-            .map(drop)
-    }
-
-    async fn unsettled_payments(
-        &self,
-        stale_before: DateTime<Utc>,
-        limit: i64,
-    ) -> Result<Vec<PaymentRecord>, StoreError> {
-        self.backend
-            .fetch(
-                statement!(q::UNSETTLED_PAYMENTS, stale_before, limit),
-                q::payment,
-            )
-            .await
     }
 
     async fn abandoned_payments(

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub const KEY: &str = "test-acquirer-secret";
+pub const KEY: &str = "test-acquirer-secret-of-at-least-32-bytes";
 
 /// An acquirer whose port is known before its engine exists, so that the
 /// site can be configured with its URL and the engine with the site's.

@@ -23,13 +23,16 @@ pub struct TestApp {
 }
 
 /// The configuration of a test server: port 0, demo data, given database
-/// and processor; reconciliation every 200 ms and staleness after 2 s so
-/// recovery tests need not wait long.
+/// and processor; reconciliation every 200 ms, staleness and the acquirer's
+/// window 2 s, so recovery tests need not wait long.
 pub fn test_config(database_url: &str, processor: ProcessorKind, site_root: &str) -> Config {
     Config {
         processor,
         reconcile_every: Duration::from_millis(200),
         stale_after: Duration::from_secs(2),
+        // Past the gateway tests' 400 ms acquirer timeout, short enough
+        // that a payment the acquirer never received fails in seconds.
+        acquirer_window: Duration::from_secs(2),
         documents_refresh: Duration::from_millis(200),
         ..Config::local(database_url, site_root)
     }

@@ -1,4 +1,4 @@
-use crate::helpers::{TestApp, location};
+use crate::helpers::{APPROVED_CARD, CVV, TestApp, card_fields, location, test_config};
 
 #[tokio::test]
 async fn russian_is_the_default_and_accept_language_is_the_first_guess() {
@@ -99,4 +99,89 @@ async fn an_unknown_page_is_a_localized_404() {
     assert!(html.contains("Страница не найдена"));
     let (status, _) = app.get_html("/receipt/not-a-receipt").await;
     assert_eq!(status, 404);
+}
+
+/// The test-mode banner in each language, as the locale files have it.
+const BANNER: [(&str, &str); 3] = [
+    ("ru", "Тестовый режим — деньги не списываются"),
+    ("ky", "Сыноо режими — акча алынбайт"),
+    ("en", "Test mode — no real money is taken"),
+];
+
+/// Every kind of page a citizen passes through: home, pay, documents and a
+/// receipt (of a payment made for it).
+async fn pages_to_check(app: &TestApp) -> Vec<String> {
+    let paid = app
+        .post_card_form("11202600000009", &card_fields(APPROVED_CARD, CVV))
+        .await;
+    assert_eq!(paid.status(), 303);
+    let receipt = location(&paid);
+    assert!(receipt.starts_with("/receipt/"), "{receipt}");
+    vec![
+        "/".into(),
+        "/?code=11202600000010".into(),
+        "/pay/11202600000010".into(),
+        "/documents".into(),
+        "/documents/privacy-policy".into(),
+        receipt,
+    ]
+}
+
+/// The banner's element in a page, if there is one.
+fn banner_in(html: &str) -> Option<&str> {
+    let class = html.find(r#"class="test-mode""#)?;
+    let start = html[..class].rfind("<div")?;
+    let end = class + html[class..].find("</div>")?;
+    Some(&html[start..end])
+}
+
+async fn page_in(app: &TestApp, path: &str, language: &str) -> String {
+    let response = app
+        .client
+        .get(app.url(path))
+        .header("cookie", format!("lang={language}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{path} ({language})");
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains(&format!(r#"<html lang="{language}""#)),
+        "{path} is in {language}"
+    );
+    html
+}
+
+#[tokio::test]
+async fn in_test_mode_every_page_says_no_real_money_is_taken_in_its_language() {
+    let app = TestApp::spawn().await;
+    for path in pages_to_check(&app).await {
+        for (language, banner) in BANNER {
+            let html = page_in(&app, &path, language).await;
+            let shown = banner_in(&html).unwrap_or_else(|| panic!("{path} ({language})"));
+            assert!(shown.contains(r#"role="status""#), "{shown}");
+            assert!(shown.contains(banner), "{path} ({language}): {shown}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_live_site_shows_no_test_mode_banner() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let url = server::testing::sqlite_url(data_dir.path());
+    let site_root = data_dir.path().display().to_string();
+    let config = server::config::Config {
+        test_mode: false,
+        ..test_config(&url, server::config::ProcessorKind::Sandbox, &site_root)
+    };
+    let app = TestApp::spawn_with_config(data_dir, config).await;
+    for path in pages_to_check(&app).await {
+        for (language, _) in BANNER {
+            let html = page_in(&app, &path, language).await;
+            assert!(!html.contains("test-mode"), "{path} ({language})");
+            for (_, banner) in BANNER {
+                assert!(!html.contains(banner), "{path} ({language}): {banner}");
+            }
+        }
+    }
 }

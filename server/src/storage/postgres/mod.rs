@@ -152,6 +152,31 @@ impl Backend for PostgresBackend {
         .await
     }
 
+    async fn execute_all(&self, statements: Vec<Statement>) -> Result<Vec<u64>, StoreError> {
+        let pool = self.pool.clone();
+        self.spawned(async move {
+            let mut tx = pool.begin().await?;
+            let mut changed = Vec::with_capacity(statements.len());
+            for statement in &statements {
+                let (sql, args) = bind(statement);
+                let done = sqlx::query_with(&sql, args).execute(&mut *tx).await?;
+                changed.push(done.rows_affected());
+            }
+            tx.commit().await?;
+            Ok(changed)
+        })
+        .await
+    }
+
+    async fn now(&self) -> Result<DateTime<Utc>, StoreError> {
+        let pool = self.pool.clone();
+        self.spawned(async move {
+            let row = sqlx::query("SELECT now()").fetch_one(&pool).await?;
+            row.try_get::<DateTime<Utc>, _>(0)
+        })
+        .await
+    }
+
     async fn push(&self, write: Write) -> Result<(), StoreError> {
         self.writes.push(write).await
     }

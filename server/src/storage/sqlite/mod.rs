@@ -110,6 +110,25 @@ impl Backend for SqliteBackend {
             .await
     }
 
+    async fn execute_all(&self, statements: Vec<Statement>) -> Result<Vec<u64>, StoreError> {
+        self.writer
+            .run(move |tx| {
+                let mut changed = Vec::with_capacity(statements.len());
+                for statement in &statements {
+                    let rows = tx
+                        .prepare_cached(statement.sql)?
+                        .execute(rusqlite::params_from_iter(statement.args.iter()))?;
+                    changed.push(rows as u64);
+                }
+                Ok(changed)
+            })
+            .await
+    }
+
+    async fn now(&self) -> Result<DateTime<Utc>, StoreError> {
+        Ok(Utc::now())
+    }
+
     async fn push(&self, write: Write) -> Result<(), StoreError> {
         self.writer.push(write).await
     }
