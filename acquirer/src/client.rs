@@ -241,7 +241,7 @@ impl Client {
             .http
             .request(method.clone(), url)
             .header(protocol::TIMESTAMP_HEADER, timestamp.to_string())
-            .header(protocol::SIGNATURE_HEADER, signature);
+            .header(protocol::SIGNATURE_HEADER, signature.as_str());
         if method == Method::POST {
             request = request
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -279,7 +279,7 @@ impl Client {
         let checked = protocol::verify_headers(
             &self.config.key,
             &headers,
-            &protocol::response_method(status.as_u16()),
+            &protocol::response_method(status.as_u16(), &signature),
             &signed_path,
             &body,
             protocol::now_unix(),

@@ -27,10 +27,17 @@ const SIGNATURE: HeaderName = HeaderName::from_static(protocol::SIGNATURE_HEADER
 /// answer: 413 for a body too large or unreadable, 401 for a missing or
 /// wrong signature, 400 for a body that is not a `T`.
 pub(super) struct Signed<T> {
-    /// The path and query the signature covered; the answer is signed over
-    /// it too.
-    pub(super) path: String,
+    /// The request the answer is signed for.
+    pub(super) path: Answering,
     pub(super) body: T,
+}
+
+/// What an answer's signature covers of the request it answers: the path
+/// and query, and the request's own signature (so the answer is good for
+/// that request only).
+pub(super) struct Answering {
+    pub(super) path: String,
+    pub(super) request_signature: String,
 }
 
 /// What a signed body decodes to: any JSON request type, or [`NoBody`].
@@ -58,10 +65,20 @@ impl<T: SignedBody> FromRequest<Api> for Signed<T> {
 
     async fn from_request(request: Request, api: &Api) -> Result<Self, Response> {
         let (parts, body) = request.into_parts();
-        let path = parts
-            .uri
-            .path_and_query()
-            .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned());
+        let path = Answering {
+            path: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned()),
+            // Refusals are signed for whatever signature came, valid or not:
+            // the client checks the answer against the one it sent.
+            request_signature: parts
+                .headers
+                .get(SIGNATURE)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
+        };
         let Ok(body) = axum::body::to_bytes(body, BODY_LIMIT).await else {
             return Err(api.error(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -73,12 +90,12 @@ impl<T: SignedBody> FromRequest<Api> for Signed<T> {
             &api.key,
             &parts.headers,
             parts.method.as_str(),
-            &path,
+            &path.path,
             &body,
             protocol::now_unix(),
         );
         if let Err(reason) = checked {
-            tracing::info!(%path, %reason, "refused a request without a valid signature");
+            tracing::info!(path = %path.path, %reason, "refused a request without a valid signature");
             return Err(api.error(StatusCode::UNAUTHORIZED, &path, &reason.to_string()));
         }
         match T::decode(&body) {
@@ -106,13 +123,13 @@ pub(super) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
 }
 
 impl Api {
-    fn signed_headers(&self, status: StatusCode, path: &str, body: &[u8]) -> HeaderMap {
+    fn signed_headers(&self, status: StatusCode, to: &Answering, body: &[u8]) -> HeaderMap {
         let timestamp = protocol::now_unix();
         let signature = protocol::sign(
             &self.key,
             timestamp,
-            &protocol::response_method(status.as_u16()),
-            path,
+            &protocol::response_method(status.as_u16(), &to.request_signature),
+            &to.path,
             body,
         );
         let mut headers = HeaderMap::new();
@@ -128,11 +145,16 @@ impl Api {
         headers
     }
 
-    fn reply(&self, status: StatusCode, path: &str, body: Vec<u8>) -> Response {
+    fn reply(&self, status: StatusCode, path: &Answering, body: Vec<u8>) -> Response {
         (status, self.signed_headers(status, path, &body), body).into_response()
     }
 
-    pub(super) fn json<T: Serialize>(&self, status: StatusCode, path: &str, value: &T) -> Response {
+    pub(super) fn json<T: Serialize>(
+        &self,
+        status: StatusCode,
+        path: &Answering,
+        value: &T,
+    ) -> Response {
         match serde_json::to_vec(value) {
             Ok(body) => self.reply(status, path, body),
             Err(_) => self.error(
@@ -143,14 +165,14 @@ impl Api {
         }
     }
 
-    pub(super) fn error(&self, status: StatusCode, path: &str, message: &str) -> Response {
+    pub(super) fn error(&self, status: StatusCode, path: &Answering, message: &str) -> Response {
         let body = serde_json::json!({ "error": message })
             .to_string()
             .into_bytes();
         self.reply(status, path, body)
     }
 
-    pub(super) fn engine_error(&self, path: &str, error: &EngineError) -> Response {
+    pub(super) fn engine_error(&self, path: &Answering, error: &EngineError) -> Response {
         let status = match error {
             EngineError::Invalid(_) => StatusCode::BAD_REQUEST,
             EngineError::Conflict | EngineError::NotReady | EngineError::InProgress => {
@@ -165,7 +187,7 @@ impl Api {
     /// Answers 200 with the signed order, but breaks the connection half-way
     /// through the body: the body stream fails, so hyper aborts the
     /// connection and the client sees an incomplete answer.
-    pub(super) fn dropped(&self, path: &str, response: &OrderResponse) -> Response {
+    pub(super) fn dropped(&self, path: &Answering, response: &OrderResponse) -> Response {
         let Ok(body) = serde_json::to_vec(response) else {
             return self.error(StatusCode::INTERNAL_SERVER_ERROR, path, "internal error");
         };

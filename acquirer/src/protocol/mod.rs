@@ -8,9 +8,10 @@
 //!
 //! - requests (merchant → acquirer) sign the HTTP method and the request path
 //!   including its query, e.g. `POST` and `/v1/orders`;
-//! - responses sign `RESPONSE <status code>` (see [`response_method`]) and the
-//!   path of the request they answer, so an answer cannot be replayed for
-//!   another request or with another status;
+//! - responses sign `RESPONSE <status code> <request signature>` (see
+//!   [`response_method`]) and the path of the request they answer, so an
+//!   answer cannot be replayed for another request, even one on the same
+//!   path, or with another status;
 //! - notifications (acquirer → merchant) are signed like requests: `POST` and
 //!   the path of the notification URL.
 //!

@@ -27,9 +27,12 @@ pub enum SignatureError {
     Mismatch,
 }
 
-/// The `method` part of a response signature: `RESPONSE 200` and so on.
-pub fn response_method(status: u16) -> String {
-    format!("RESPONSE {status}")
+/// The `method` part of a response signature: `RESPONSE 200 <the request's
+/// signature>` and so on. Naming the request's signature binds the answer to
+/// that one request: a signed answer captured for one order (an error, say)
+/// cannot be replayed as the answer to another request on the same path.
+pub fn response_method(status: u16, request_signature: &str) -> String {
+    format!("RESPONSE {status} {request_signature}")
 }
 
 /// HMAC-SHA256 keyed exactly as RFC 2104 says: keys longer than a block are

@@ -83,7 +83,7 @@ fn tampering_is_refused() {
         Err(SignatureError::Mismatch)
     );
     // A response signature is not a request signature.
-    let response = sign(KEY, ts, &response_method(200), "/v1/orders", b"body");
+    let response = sign(KEY, ts, &response_method(200, &sig), "/v1/orders", b"body");
     assert_eq!(
         bad(KEY, ts, "POST", "/v1/orders", b"body", &response),
         Err(SignatureError::Mismatch)
@@ -92,7 +92,7 @@ fn tampering_is_refused() {
         bad(
             KEY,
             ts,
-            &response_method(500),
+            &response_method(500, &sig),
             "/v1/orders",
             b"body",
             &response

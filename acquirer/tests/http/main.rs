@@ -172,14 +172,15 @@ async fn unsigned_and_wrongly_signed_requests_are_refused() {
         .await
         .expect("sent");
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    // Even the refusal is signed.
+    // Even the refusal is signed, for the request it refuses (which came
+    // with no signature).
     let headers = response.headers().clone();
     let answer = response.bytes().await.expect("body");
     assert_eq!(
         protocol::verify_headers(
             KEY,
             &headers,
-            "RESPONSE 401",
+            &protocol::response_method(401, ""),
             "/v1/orders",
             &answer,
             protocol::now_unix()

@@ -103,17 +103,31 @@ async fn nothing_listening_is_not_sent() {
     assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
 }
 
+/// The request a stand-in answers: what a signed answer must name.
+struct Asked {
+    path: String,
+    signature: String,
+}
+
 /// A stand-in acquirer that answers whatever it is told to.
 async fn stub(
-    answer: fn(usize, &str) -> (StatusCode, HeaderMap, Vec<u8>),
+    answer: fn(usize, &Asked) -> (StatusCode, HeaderMap, Vec<u8>),
 ) -> (String, Arc<AtomicUsize>) {
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&calls);
-    let handler = move |uri: Uri| {
+    let handler = move |uri: Uri, headers: HeaderMap| {
         let counter = Arc::clone(&counter);
         async move {
             let call = counter.fetch_add(1, Ordering::SeqCst);
-            answer(call, uri.path())
+            let asked = Asked {
+                path: uri.path().to_owned(),
+                signature: headers
+                    .get(protocol::SIGNATURE_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned(),
+            };
+            answer(call, &asked)
         }
     };
     let app = Router::new()
@@ -122,15 +136,15 @@ async fn stub(
     (serve(app).await, calls)
 }
 
-fn signed(status: StatusCode, path: &str, body: Vec<u8>) -> (StatusCode, HeaderMap, Vec<u8>) {
+fn signed(status: StatusCode, asked: &Asked, body: Vec<u8>) -> (StatusCode, HeaderMap, Vec<u8>) {
     let ts = protocol::now_unix();
     let mut headers = HeaderMap::new();
     headers.insert(protocol::TIMESTAMP_HEADER, ts.into());
     let signature = protocol::sign(
         KEY,
         ts,
-        &protocol::response_method(status.as_u16()),
-        path,
+        &protocol::response_method(status.as_u16(), &asked.signature),
+        &asked.path,
         &body,
     );
     headers.insert(
@@ -199,6 +213,25 @@ async fn untrustworthy_answers_are_unknown() {
         .authorise(&request("s1", "4111111111111111"))
         .await
         .expect_err("unsigned 503");
+    assert!(matches!(error, ClientError::Unknown(_)), "{error:?}");
+    // A signed answer captured for another request on the same path (a
+    // refusal, replayed as the answer to this one).
+    let (base, _) = stub(|_, path| {
+        let other = Asked {
+            path: path.path.clone(),
+            signature: "0".repeat(64),
+        };
+        signed(
+            StatusCode::BAD_REQUEST,
+            &other,
+            br#"{"error":"no"}"#.to_vec(),
+        )
+    })
+    .await;
+    let error = client_for(&base)
+        .authorise(&request("s1", "4111111111111111"))
+        .await
+        .expect_err("an answer to another request");
     assert!(matches!(error, ClientError::Unknown(_)), "{error:?}");
     // Signed, but about another order.
     let (base, _) = stub(|_, path| signed(StatusCode::OK, path, order_json("other"))).await;
