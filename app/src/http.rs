@@ -78,7 +78,7 @@ pub fn content_security_policy(nonce: &str, form_target: Option<&str>) -> String
 }
 
 /// The origin (`scheme://host:port`) of an absolute URL.
-fn origin_of(url: &str) -> Option<&str> {
+pub fn origin_of(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))?;

@@ -5,13 +5,15 @@
 //! ([`notifications`]), the language switch ([`language`]), health for load
 //! balancers ([`health`]); and the layers
 //! every response goes through: pages rendered whole ([`whole`]), security
-//! and caching headers, conditional document pages ([`headers`]).
+//! and caching headers, conditional document pages ([`headers`]), and no
+//! state changed by another site's page ([`origin`]).
 
 mod feedback;
 mod headers;
 mod health;
 mod language;
 mod notifications;
+mod origin;
 mod pay;
 mod whole;
 
@@ -114,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         // client's timeouts), and a timer per request cost a tenth of a
         // payment's CPU.
         .layer(middleware::from_fn(headers::conditional_documents))
+        .layer(middleware::from_fn(origin::refuse_cross_site))
         .layer(middleware::from_fn(headers::security_headers))
         .layer(CompressionLayer::new().br(true).gzip(true))
         .with_state(state)

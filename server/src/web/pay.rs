@@ -10,7 +10,7 @@ use app::pay::{NextStep, next_step};
 use app::services::PaymentService;
 use axum::Form;
 use axum::extract::{FromRequest, Path, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::PaymentId;
 use leptos::prelude::provide_context;
@@ -66,11 +66,24 @@ pub struct ChallengeAnswer {
 pub async fn challenge_return(
     State(payments): State<Arc<Payments>>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     form: Result<Form<ChallengeAnswer>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let Ok(id) = PaymentId::parse(&id) else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    // Only the page of this payment's challenge sends the browser back here
+    // (or our own pages, with the in-process sandbox).
+    let challenge = match payments.store.payment(&id).await {
+        Ok(Some(record)) => record.challenge_url,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(_) => None,
+    };
+    let issuer = challenge.as_deref().and_then(app::http::origin_of);
+    if !super::origin::from_origin(&headers, issuer) {
+        tracing::warn!(payment_id = %id, "refused a challenge return from another origin");
+        return StatusCode::FORBIDDEN.into_response();
+    }
     let answer = form.map(|Form(answer)| answer).unwrap_or(ChallengeAnswer {
         cres: String::new(),
     });

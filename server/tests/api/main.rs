@@ -2,6 +2,7 @@
 //! driven over HTTP the way browsers (with and without JavaScript) drive it.
 
 mod crash;
+mod cross_origin;
 mod documents;
 mod errors;
 mod gateway;
