@@ -3,7 +3,7 @@
 //! Both are 32 lowercase hex digits (a UUID in simple form); anything else
 //! is refused when parsed, so no other code checks their shape.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
 /// Why a string is not an id. It never holds the string: it came from
@@ -11,9 +11,11 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InvalidId;
 
+const INVALID_ID: &str = "not 32 lowercase hex digits";
+
 impl fmt::Display for InvalidId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("not 32 lowercase hex digits")
+        f.write_str(INVALID_ID)
     }
 }
 
@@ -21,12 +23,30 @@ fn is_hex32(text: &str) -> bool {
     text.len() == 32 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// An id's text off the wire, checked as the ids' `parse` checks it. One
+/// function for both ids, with an error that needs no formatting, so the
+/// WebAssembly bundle (which reads ids in the `pay` answers) carries it once.
+fn deserialize_hex32<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    if is_hex32(&text) {
+        Ok(text)
+    } else {
+        Err(serde::de::Error::custom(INVALID_ID))
+    }
+}
+
 macro_rules! hex_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(into = "String")]
         pub struct $name(String);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<$name, D::Error> {
+                deserialize_hex32(deserializer).map($name)
+            }
+        }
 
         impl $name {
             pub fn parse(text: &str) -> Result<$name, InvalidId> {
@@ -124,6 +144,29 @@ mod tests {
         let json = serde_json_like(&id);
         assert_eq!(json, "ffffffffffffffffffffffffffffffff");
         assert!(IdempotencyKey::try_from("nope".to_string()).is_err());
+    }
+
+    #[test]
+    fn ids_off_the_wire_are_checked_like_parsed_ones() {
+        use serde::de::IntoDeserializer;
+        use serde::de::value::{Error, StringDeserializer};
+        fn wire(text: &str) -> StringDeserializer<Error> {
+            text.to_string().into_deserializer()
+        }
+        let good = "0190a3b4c5d6e7f8091a2b3c4d5e6f70";
+        assert_eq!(
+            PaymentId::deserialize(wire(good)),
+            Ok(PaymentId::parse(good).unwrap())
+        );
+        assert_eq!(
+            IdempotencyKey::deserialize(wire(good)).map(String::from),
+            Ok(good.to_string())
+        );
+        for bad in ["", "0190A3B4C5D6E7F8091A2B3C4D5E6F70", "nope"] {
+            let refused = PaymentId::deserialize(wire(bad)).unwrap_err();
+            assert_eq!(refused.to_string(), InvalidId.to_string(), "{bad:?}");
+            assert!(IdempotencyKey::deserialize(wire(bad)).is_err(), "{bad:?}");
+        }
     }
 
     fn serde_json_like(id: &IdempotencyKey) -> String {

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 /// Every string the form shows, translated on the server, so the WebAssembly
 /// bundle carries no translation tables.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(Serialize))]
 pub struct CardFormText {
     pub cardholder_label: String,
     pub cardholder_hint: String,
@@ -45,7 +46,8 @@ impl CardFormText {
 }
 
 /// Everything the server knows when it renders the form.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(Serialize))]
 pub struct CardFormSetup {
     /// Where the form posts when JavaScript is off.
     pub action: String,
@@ -59,6 +61,39 @@ pub struct CardFormSetup {
     pub elcart_prefix: String,
     /// This month on the server's clock, for the expiry check.
     pub today: YearMonth,
+}
+
+/// Puts `field`'s error (or none) into `list`, which is in the form's order
+/// (the checks, here and on the server, list errors field by field) and
+/// stays so: the new error goes before the first error of a later field.
+/// Inserted in place rather than sorted, so the bundle has no sorting code.
+fn set_field_error(list: &mut Vec<FieldError>, field: Field, key: Option<&str>) {
+    list.retain(|e| e.field != field);
+    if let Some(key) = key {
+        let rank = |f: Field| Field::ALL.iter().position(|g| *g == f);
+        let at = list
+            .iter()
+            .position(|e| rank(e.field) > rank(field))
+            .unwrap_or(list.len());
+        list.insert(
+            at,
+            FieldError {
+                field,
+                key: key.to_string(),
+            },
+        );
+    }
+}
+
+/// The props are written into the page (`data-props`) by server rendering
+/// only. In the browser the island macro still serializes them again after
+/// reading them, into a string that hydration never reads: that copy is
+/// left empty, so the bundle carries no serializer for the form's setup.
+#[cfg(not(feature = "ssr"))]
+impl Serialize for CardFormSetup {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit()
+    }
 }
 
 #[island]
@@ -99,16 +134,7 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
         let key = form.with_untracked(|values| {
             table.with_value(|table| check_field(field, values, table, today))
         });
-        errors.update(|list| {
-            list.retain(|e| e.field != field);
-            if let Some(key) = key {
-                list.push(FieldError {
-                    field,
-                    key: key.to_string(),
-                });
-                list.sort_by_key(|e| Field::ALL.iter().position(|f| *f == e.field));
-            }
-        });
+        errors.update(|list| set_field_error(list, field, key));
     };
     let brand = move || {
         form.with(|values| table.with_value(|table| brand_hint(&values.number, table)))
@@ -155,7 +181,7 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                 return;
             }
             if let Some(next_key) = again.next_key {
-                form.update(|values| values.idempotency_key = next_key.to_string());
+                form.update(|values| values.idempotency_key = next_key.into());
             }
             // Whatever happened, the CVV is not kept for another attempt.
             form.update(|values| values.cvv.clear());
@@ -391,5 +417,46 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                 }}
             </button>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(list: &[FieldError]) -> Vec<(Field, &str)> {
+        list.iter().map(|e| (e.field, e.key.as_str())).collect()
+    }
+
+    #[test]
+    fn a_field_error_takes_its_place_in_the_form_order() {
+        let mut list = Vec::new();
+        set_field_error(&mut list, Field::Cvv, Some("cvv_empty"));
+        set_field_error(&mut list, Field::Cardholder, Some("name_empty"));
+        set_field_error(&mut list, Field::Expiry, Some("expiry_empty"));
+        set_field_error(&mut list, Field::Number, Some("card_number_empty"));
+        assert_eq!(
+            fields(&list),
+            [
+                (Field::Cardholder, "name_empty"),
+                (Field::Number, "card_number_empty"),
+                (Field::Expiry, "expiry_empty"),
+                (Field::Cvv, "cvv_empty"),
+            ]
+        );
+        set_field_error(&mut list, Field::Number, Some("card_number_luhn"));
+        set_field_error(&mut list, Field::Expiry, None);
+        assert_eq!(
+            fields(&list),
+            [
+                (Field::Cardholder, "name_empty"),
+                (Field::Number, "card_number_luhn"),
+                (Field::Cvv, "cvv_empty"),
+            ]
+        );
+        set_field_error(&mut list, Field::Cardholder, None);
+        set_field_error(&mut list, Field::Cvv, None);
+        set_field_error(&mut list, Field::Number, None);
+        assert!(list.is_empty());
     }
 }
