@@ -18,6 +18,7 @@ use acquirer::client::ClientConfig;
 use acquirer::engine::{Engine, EngineConfig};
 use app::services::Clock;
 use app::services::{SiteSettings, SupportContacts};
+use axum::extract::ConnectInfo;
 use config::{Config, ProcessorKind};
 use documents::Documents;
 use feedback::FeedbackDesk;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use storage::StoreError;
 use tokio::net::TcpListener;
+use tower::{Layer, ServiceExt};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -51,6 +53,8 @@ pub struct Application {
     pub sandbox: Option<Arc<Engine>>,
     reconcile_every: Duration,
     documents_refresh: Duration,
+    /// How long a client may take to send a request's headers.
+    header_read_timeout: Duration,
 }
 
 fn duration(std: Duration) -> chrono::Duration {
@@ -156,16 +160,19 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(local_addr)
             .build();
-        let router = web::router(web::AppState {
-            leptos_options,
-            payments: payments.clone(),
-            documents,
-            feedback: Arc::new(feedback),
-            settings,
-            sandbox: sandbox.clone(),
-            notification_key: web::NotificationKey(notification_key.map(Arc::new)),
-            behind_proxy: config.behind_proxy,
-        });
+        let router = web::router(
+            web::AppState {
+                leptos_options,
+                payments: payments.clone(),
+                documents,
+                feedback: Arc::new(feedback),
+                settings,
+                sandbox: sandbox.clone(),
+                notification_key: web::NotificationKey(notification_key.map(Arc::new)),
+                behind_proxy: config.behind_proxy,
+            },
+            &config.http,
+        );
         Ok(Application {
             listener,
             router,
@@ -173,6 +180,7 @@ impl Application {
             sandbox,
             reconcile_every: config.reconcile_every,
             documents_refresh: config.documents_refresh,
+            header_read_timeout: config.http.header_read_timeout,
         })
     }
 
@@ -182,37 +190,64 @@ impl Application {
 
     /// Serves until a shutdown signal. The reconciliation worker runs
     /// beside it, first at once: a crash mid-payment is settled at start-up.
+    ///
+    /// Each connection is served by hyper's HTTP/1.1 server with a
+    /// header-read timeout: a client that connects and sends nothing, or
+    /// part of its headers, is disconnected when it runs out, and so is an
+    /// idle keep-alive connection. (axum's `serve` cannot set it; HTTP/2
+    /// without TLS, which no browser speaks and the TLS proxy in front does
+    /// not need, would have no such bound and is not offered.)
     pub async fn run(self) -> std::io::Result<()> {
         let worker = tokio::spawn(reconcile_forever(
             self.payments.clone(),
             self.reconcile_every,
         ));
         let documents = self.payments.documents.watch(self.documents_refresh);
-        let (stopping, stop) = tokio::sync::watch::channel(false);
-        let serve = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            let _ = stopping.send(true);
-        });
-        // Requests under way get a few seconds to finish; then the server
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(self.header_read_timeout);
+        let connections = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut listener = self.listener;
+        let mut stopping = std::pin::pin!(shutdown_signal());
+        loop {
+            let (stream, client) = tokio::select! {
+                // axum's accept retries what can be retried and waits out
+                // a lack of file descriptors.
+                accepted = axum::serve::Listener::accept(&mut listener) => accepted,
+                () = &mut stopping => break,
+            };
+            // What `into_make_service_with_connect_info` gives each
+            // connection: its client's address, for the feedback limit.
+            let service = axum::Extension(ConnectInfo(client))
+                .layer(self.router.clone())
+                .map_request(|request: http::Request<hyper::body::Incoming>| {
+                    request.map(axum::body::Body::new)
+                });
+            let connection = http.serve_connection(
+                hyper_util::rt::TokioIo::new(stream),
+                hyper_util::service::TowerToHyperService::new(service),
+            );
+            let connection = connections.watch(connection);
+            tokio::spawn(async move {
+                // A client that hung up or ran out of time: nothing to do.
+                if let Err(error) = connection.await {
+                    tracing::debug!(%error, "connection ended");
+                }
+            });
+        }
+        // No new connections; those open finish the request under way
+        // (idle ones close at once) for a few seconds, then the server
         // stops whatever is still open (a client that never reads, say).
-        let grace = async move {
-            let mut stop = stop;
-            let _ = stop.wait_for(|stopping| *stopping).await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-            tracing::warn!("stopping with requests still open after the grace period");
-        };
-        let served = tokio::select! {
-            served = serve => served,
-            () = grace => Ok(()),
-        };
+        drop(listener);
+        tokio::select! {
+            () = connections.shutdown() => {}
+            () = tokio::time::sleep(SHUTDOWN_GRACE) => {
+                tracing::warn!("stopping with requests still open after the grace period");
+            }
+        }
         worker.abort();
         documents.abort();
-        served
+        Ok(())
     }
 }
 

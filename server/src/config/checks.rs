@@ -1,7 +1,8 @@
 //! The checks that make a wrong deployment refuse to start instead of
 //! taking money badly: the acquirer reached over TLS, a key long enough to
-//! sign with, an address for the bank to send citizens back to, and
-//! timings that agree with each other.
+//! sign with, an address for the bank to send citizens back to, timings
+//! that agree with each other, and limits on clients that leave every
+//! legitimate request room.
 
 use super::{Config, ConfigError, ProcessorKind};
 use secrecy::SecretString;
@@ -136,6 +137,66 @@ pub fn timings(config: &Config) -> Result<(), ConfigError> {
                 "({}) {rule}: the acquirer may still record an order its client stopped \
                  waiting for",
                 shown(config.acquirer_window)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The smallest body limit that still takes every form of the site: the
+/// feedback message at its limit in characters, each at most 4 bytes of
+/// UTF-8 and so 12 once percent-encoded, plus 4 KiB for the other fields
+/// (an address of 254 characters, the topic, the receipt number, the
+/// names). The pay form and `/api/pay` take well under 1 KiB.
+pub const SMALLEST_BODY_LIMIT: usize = app::feedback::MESSAGE_LIMIT * 12 + 4096;
+
+/// The largest body limit: no form comes near it, and axum's own limit on
+/// a form it reads is 2 MiB.
+pub const LARGEST_BODY_LIMIT: usize = 1024 * 1024;
+
+/// More requests at once than one server can hold; also far below what the
+/// semaphore behind the limit can count.
+pub const LARGEST_CONCURRENCY: usize = 100_000;
+
+/// The limits on clients, checked against each other and the timings.
+pub fn http_limits(config: &Config) -> Result<(), ConfigError> {
+    let http = &config.http;
+    if !(SMALLEST_BODY_LIMIT..=LARGEST_BODY_LIMIT).contains(&http.body_limit) {
+        return Err(ConfigError::new(
+            "TOLEM_BODY_LIMIT_BYTES",
+            format!(
+                "({}) must be between {SMALLEST_BODY_LIMIT} (the feedback form at its \
+                 {}-character limit, percent-encoded) and {LARGEST_BODY_LIMIT}",
+                http.body_limit,
+                app::feedback::MESSAGE_LIMIT
+            ),
+        ));
+    }
+    if http.max_concurrent_requests > LARGEST_CONCURRENCY {
+        return Err(ConfigError::new(
+            "TOLEM_MAX_CONCURRENT_REQUESTS",
+            format!(
+                "({}) must be at most {LARGEST_CONCURRENCY}",
+                http.max_concurrent_requests
+            ),
+        ));
+    }
+    // A payment waits for the database and then for the acquirer before it
+    // answers; cut short sooner, every slow payment would read "try again".
+    let acquirer = match &config.processor {
+        ProcessorKind::Sandbox => Duration::ZERO,
+        ProcessorKind::Gateway(gateway) => gateway.request_timeout,
+    };
+    let longest_wait = acquirer + config.store.wait;
+    if http.request_timeout <= longest_wait {
+        return Err(ConfigError::new(
+            "TOLEM_REQUEST_TIMEOUT_SECS",
+            format!(
+                "({}) must be longer than TOLEM_ACQUIRER_TIMEOUT_MS ({} ms) plus \
+                 TOLEM_DB_WAIT_MS ({} ms): a payment may wait for both before it answers",
+                shown(http.request_timeout),
+                acquirer.as_millis(),
+                config.store.wait.as_millis()
             ),
         ));
     }

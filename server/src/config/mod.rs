@@ -75,6 +75,43 @@ pub struct Config {
     /// The key feedback senders' pseudonyms are made with; `None`: one the
     /// servers generate and share through the database.
     pub feedback_key: Option<String>,
+    /// What one client, or many at once, can take of the server.
+    pub http: HttpLimits,
+}
+
+/// Bounds on what clients can hold of the server (`web::limits` applies
+/// them; the header-read timeout is hyper's, in [`crate::Application::run`]).
+#[derive(Clone, Debug)]
+pub struct HttpLimits {
+    /// How long a client may take to send a request's headers, and so how
+    /// long an idle keep-alive connection is kept: a client that connects
+    /// and sends nothing, or half its headers, is disconnected after it.
+    pub header_read_timeout: Duration,
+    /// The longest a request is served before it is answered 503 "try
+    /// again" (a payment under way goes on in its own task).
+    pub request_timeout: Duration,
+    /// Requests served at once; any more are answered 503 with
+    /// `Retry-After` at once rather than queued.
+    pub max_concurrent_requests: usize,
+    /// The largest request body, in bytes; a larger one is answered 413.
+    pub body_limit: usize,
+}
+
+impl Default for HttpLimits {
+    /// The defaults of production: a phone on a poor network sends its
+    /// headers in well under 10 s; the request timeout outlasts the
+    /// acquirer's timeout plus the database's wait; a two-core server pays
+    /// a few thousand payments a second, so 1,024 at once is a backlog of
+    /// a fraction of a second, not a normal day; the body limit fits the
+    /// largest form with room (see [`checks::SMALLEST_BODY_LIMIT`]).
+    fn default() -> Self {
+        HttpLimits {
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_concurrent_requests: 1024,
+            body_limit: 32 * 1024,
+        }
+    }
 }
 
 /// A setting that is missing, malformed or at odds with another; shown
@@ -119,6 +156,7 @@ impl Config {
             store: crate::storage::StoreOptions::default(),
             documents_refresh: Duration::from_secs(2),
             feedback_key: None,
+            http: HttpLimits::default(),
         }
     }
 
@@ -190,8 +228,10 @@ impl Config {
             },
             documents_refresh: secs(vars.positive("TOLEM_DOCUMENTS_REFRESH_SECS", 2)?),
             feedback_key: vars.get("TOLEM_FEEDBACK_KEY"),
+            http: http_limits(&vars)?,
         };
         checks::timings(&config)?;
+        checks::http_limits(&config)?;
         Ok(config)
     }
 
@@ -203,6 +243,29 @@ impl Config {
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
+}
+
+fn http_limits(vars: &Vars<'_>) -> Result<HttpLimits, ConfigError> {
+    let default = HttpLimits::default();
+    let size = |name, default: usize| {
+        vars.positive(name, default as u64)
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+    };
+    Ok(HttpLimits {
+        header_read_timeout: secs(vars.positive(
+            "TOLEM_HEADER_READ_TIMEOUT_SECS",
+            default.header_read_timeout.as_secs(),
+        )?),
+        request_timeout: secs(vars.positive(
+            "TOLEM_REQUEST_TIMEOUT_SECS",
+            default.request_timeout.as_secs(),
+        )?),
+        max_concurrent_requests: size(
+            "TOLEM_MAX_CONCURRENT_REQUESTS",
+            default.max_concurrent_requests,
+        )?,
+        body_limit: size("TOLEM_BODY_LIMIT_BYTES", default.body_limit)?,
+    })
 }
 
 fn database_url(vars: &Vars<'_>) -> String {

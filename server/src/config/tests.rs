@@ -244,3 +244,69 @@ fn the_local_configuration_of_tests_is_the_sandbox_in_test_mode_and_passes_its_o
     assert!(config.test_mode);
     assert!(super::checks::timings(&config).is_ok());
 }
+
+#[test]
+fn the_limits_on_clients_have_production_defaults_that_tests_share() {
+    let config = parse(&sandbox()).unwrap();
+    let local = Config::local("sqlite::memory:", "target/site");
+    for http in [&config.http, &local.http] {
+        assert_eq!(http.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(http.request_timeout, Duration::from_secs(30));
+        assert_eq!(http.max_concurrent_requests, 1024);
+        assert_eq!(http.body_limit, 32 * 1024);
+    }
+    assert!(super::checks::http_limits(&local).is_ok());
+    let set = parse(&with(
+        sandbox(),
+        &[
+            ("TOLEM_HEADER_READ_TIMEOUT_SECS", "65"),
+            ("TOLEM_REQUEST_TIMEOUT_SECS", "20"),
+            ("TOLEM_MAX_CONCURRENT_REQUESTS", "256"),
+            ("TOLEM_BODY_LIMIT_BYTES", "65536"),
+        ],
+    ))
+    .unwrap();
+    assert_eq!(set.http.header_read_timeout, Duration::from_secs(65));
+    assert_eq!(set.http.request_timeout, Duration::from_secs(20));
+    assert_eq!(set.http.max_concurrent_requests, 256);
+    assert_eq!(set.http.body_limit, 65536);
+}
+
+#[test]
+fn the_limits_on_clients_leave_every_legitimate_request_room() {
+    for (name, value) in [
+        ("TOLEM_HEADER_READ_TIMEOUT_SECS", "0"),
+        ("TOLEM_HEADER_READ_TIMEOUT_SECS", "ten"),
+        ("TOLEM_REQUEST_TIMEOUT_SECS", "0"),
+        ("TOLEM_MAX_CONCURRENT_REQUESTS", "0"),
+        ("TOLEM_MAX_CONCURRENT_REQUESTS", "-1"),
+        ("TOLEM_MAX_CONCURRENT_REQUESTS", "1000000"),
+        ("TOLEM_BODY_LIMIT_BYTES", "0"),
+        // Below the feedback form at its limit: a citizen's long message
+        // would meet a bare 413 instead of the form's own error.
+        ("TOLEM_BODY_LIMIT_BYTES", "4096"),
+        ("TOLEM_BODY_LIMIT_BYTES", "104857600"),
+        // The sandbox answers at once; the database may take its 2 s.
+        ("TOLEM_REQUEST_TIMEOUT_SECS", "2"),
+    ] {
+        assert_eq!(refused(&with(sandbox(), &[(name, value)])), name, "{value}");
+    }
+    let smallest = super::checks::SMALLEST_BODY_LIMIT.to_string();
+    let fits: Vec<(&str, &str)> = sandbox()
+        .into_iter()
+        .chain([("TOLEM_BODY_LIMIT_BYTES", smallest.as_str())])
+        .collect();
+    assert!(parse(&fits).is_ok());
+    // A payment may wait 10 s for the acquirer after 2 s for the database.
+    let tight = with(gateway(), &[("TOLEM_REQUEST_TIMEOUT_SECS", "12")]);
+    assert_eq!(refused(&tight), "TOLEM_REQUEST_TIMEOUT_SECS");
+    let line = parse(&tight).unwrap_err().to_string();
+    assert!(
+        line.contains("TOLEM_ACQUIRER_TIMEOUT_MS (10000 ms)"),
+        "{line}"
+    );
+    let enough = with(gateway(), &[("TOLEM_REQUEST_TIMEOUT_SECS", "13")]);
+    assert!(parse(&enough).is_ok());
+    let sandbox_enough = with(sandbox(), &[("TOLEM_REQUEST_TIMEOUT_SECS", "3")]);
+    assert!(parse(&sandbox_enough).is_ok());
+}

@@ -5,6 +5,7 @@ mod crash;
 mod cross_origin;
 mod documents;
 mod errors;
+mod floods;
 mod gateway;
 mod helpers;
 mod idempotency;
