@@ -122,8 +122,13 @@ pub async fn assert_ledgers_agree(store: &dyn server::storage::PaymentStore, eng
         only_theirs.is_empty() && only_ours.is_empty(),
         "charged but not succeeded: {only_theirs:?}; succeeded but not charged: {only_ours:?}"
     );
+    assert_one_success_per_code(&ours);
+}
+
+/// No payment code was paid twice among `succeeded` payments.
+pub fn assert_one_success_per_code(succeeded: &[server::storage::PaymentRecord]) {
     let mut per_code: BTreeMap<String, usize> = BTreeMap::new();
-    for payment in &ours {
+    for payment in succeeded {
         *per_code.entry(payment.code.to_string()).or_default() += 1;
     }
     assert!(per_code.values().all(|n| *n == 1), "a code paid twice");
