@@ -29,6 +29,7 @@ start_server() {
   TOLEM_PROCESSOR=sandbox TOLEM_TEST_MODE=true \
   TOLEM_DEMO_DATA=true \
   TOLEM_LOG=debug \
+  TOLEM_ATTEMPT_LIMITS=false TOLEM_LOOKUPS_PER_MINUTE=0 \
     ./target/debug/server >"$work/$name.log" 2>&1 &
   local pid=$!
   pids+=("$pid")

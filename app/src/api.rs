@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use std::fmt;
+use zeroize::Zeroizing;
 
 /// The card form exactly as the citizen typed it.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,14 +19,15 @@ pub struct CardFormValues {
     pub code: String,
     #[serde(default)]
     pub cardholder: String,
+    /// Wiped from memory when dropped, like the CVV.
     #[serde(default)]
-    pub number: String,
+    pub number: Zeroizing<String>,
     #[serde(default)]
     pub exp_month: String,
     #[serde(default)]
     pub exp_year: String,
     #[serde(default)]
-    pub cvv: String,
+    pub cvv: Zeroizing<String>,
     /// Made when the form is rendered: every submit of this form is the same
     /// payment attempt, however often it arrives.
     #[serde(default)]
@@ -38,10 +40,14 @@ pub struct CardFormValues {
 }
 
 impl CardFormValues {
-    /// The values that may be shown back to the citizen: everything but the CVV.
-    pub fn without_cvv(mut self) -> Self {
-        self.cvv.clear();
-        self
+    /// The values that may be sent back to the citizen: the name, the
+    /// expiry and the form's own fields; never the card number or the CVV.
+    pub fn shown_back(&self) -> Self {
+        CardFormValues {
+            number: Zeroizing::default(),
+            cvv: Zeroizing::default(),
+            ..self.clone()
+        }
     }
 }
 
@@ -118,6 +124,10 @@ pub enum PayError {
     /// Too many people at once: nothing was charged; the same form may be
     /// sent again in a moment.
     Busy,
+    /// Too many attempts from this client, with this card or for this code
+    /// (the limits on card testing): nothing was sent to the bank; another
+    /// attempt is taken after `retry_after_secs`.
+    TooManyAttempts { retry_after_secs: u64 },
     /// Something failed on our side; details are in the server log only.
     Internal,
 }
@@ -132,6 +142,7 @@ impl PayError {
             PayError::StaleForm { .. } => "pay_stale_form",
             PayError::EditionsChanged => "edition_changed_notice",
             PayError::Busy => "pay_busy",
+            PayError::TooManyAttempts { .. } => "pay_too_many_attempts",
             PayError::Internal => "internal_error",
         }
     }

@@ -12,6 +12,34 @@ pub fn brand_hint(number: &str, table: &BrandTable) -> Option<CardBrand> {
     table.detect(&domain::digits_only(number))
 }
 
+/// What may be said of a number the citizen typed once it is gone from the
+/// form: its brand (when known) and last four digits, as on the receipt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NumberEnding {
+    pub brand: Option<CardBrand>,
+    pub last_four: String,
+}
+
+impl NumberEnding {
+    /// `None` when fewer than four digits were typed.
+    pub fn of(number: &str, table: &BrandTable) -> Option<NumberEnding> {
+        let digits = zeroize::Zeroizing::new(domain::digits_only(number));
+        let last_four = digits.get(digits.len().checked_sub(4)?..)?.to_string();
+        Some(NumberEnding {
+            brand: table.detect(&digits),
+            last_four,
+        })
+    }
+
+    /// `Visa •••• 1111`, or `•••• 1111` for a brand not recognised.
+    pub fn label(&self) -> String {
+        match self.brand {
+            Some(brand) => format!("{} •••• {}", brand.display_name(), self.last_four),
+            None => format!("•••• {}", self.last_four),
+        }
+    }
+}
+
 /// The error key of one field, or `None` when it passes.
 pub fn check_field(
     field: Field,
@@ -112,10 +140,10 @@ mod tests {
         CardFormValues {
             code: "11000000000001".into(),
             cardholder: "aibek asanov".into(),
-            number: "4111 1111 1111 1111".into(),
+            number: String::from("4111 1111 1111 1111").into(),
             exp_month: "12".into(),
             exp_year: "28".into(),
-            cvv: "123".into(),
+            cvv: String::from("123").into(),
             idempotency_key: String::new(),
             privacy_policy_edition: String::new(),
             user_agreement_edition: String::new(),
@@ -127,16 +155,21 @@ mod tests {
         let card = check_card_form(&valid(), &BrandTable::default(), TODAY).unwrap();
         assert_eq!(card.cardholder.as_str(), "AIBEK ASANOV");
         assert_eq!(card.number.last_four(), "1111");
+        let ending = NumberEnding::of(&valid().number, &BrandTable::default()).unwrap();
+        assert_eq!(ending.label(), "Visa •••• 1111");
+        let unknown = NumberEnding::of("99 1234", &BrandTable::default()).unwrap();
+        assert_eq!(unknown.label(), "•••• 1234");
+        assert_eq!(NumberEnding::of("4 11", &BrandTable::default()), None);
     }
 
     #[test]
     fn every_failing_field_is_reported_in_order() {
         let form = CardFormValues {
             cardholder: "Айбек".into(),
-            number: "4111 1111 1111 1112".into(),
+            number: String::from("4111 1111 1111 1112").into(),
             exp_month: "10".into(),
             exp_year: "2026".into(),
-            cvv: "12".into(),
+            cvv: String::from("12").into(),
             ..valid()
         };
         let errors = check_card_form(&form, &BrandTable::default(), TODAY).unwrap_err();
@@ -149,7 +182,7 @@ mod tests {
     #[test]
     fn single_field_checks_match_the_whole_form() {
         let mut form = valid();
-        form.number = "4111".into();
+        form.number = String::from("4111").into();
         let table = BrandTable::default();
         assert_eq!(
             check_field(Field::Number, &form, &table, TODAY),
@@ -161,7 +194,7 @@ mod tests {
     #[test]
     fn error_keys_never_contain_the_input() {
         let mut form = valid();
-        form.number = "4111111111111112".into();
+        form.number = String::from("4111111111111112").into();
         let errors = check_card_form(&form, &BrandTable::default(), TODAY).unwrap_err();
         for e in errors {
             assert!(!e.key.contains("4111"));

@@ -55,13 +55,24 @@ pub struct CheckedFeedback {
 /// check and start as bank cards do (2–6, 8 for UnionPay's 81 range, or 9).
 /// Payment codes (starting 11, 13, 16) and phone numbers do not match.
 pub fn contains_card_number(text: &str) -> bool {
+    !card_numbers_in(text).is_empty()
+}
+
+/// The digits of everything in `text` that looks like a card number, as
+/// [`contains_card_number`] decides.
+pub fn card_numbers_in(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
     let mut digits = String::new();
     let mut pending_separator = false;
-    let check = |digits: &str| {
+    let mut end_run = |digits: &mut String| {
         let n = digits.len();
-        (13..=19).contains(&n)
+        if (13..=19).contains(&n)
             && matches!(digits.as_bytes()[0], b'2'..=b'6' | b'8' | b'9')
             && domain::luhn_valid(digits)
+        {
+            found.push(std::mem::take(digits));
+        }
+        digits.clear();
     };
     for c in text.chars() {
         if c.is_ascii_digit() {
@@ -70,14 +81,12 @@ pub fn contains_card_number(text: &str) -> bool {
         } else if (c == ' ' || c == '-') && !digits.is_empty() && !pending_separator {
             pending_separator = true;
         } else {
-            if check(&digits) {
-                return true;
-            }
-            digits.clear();
+            end_run(&mut digits);
             pending_separator = false;
         }
     }
-    check(&digits)
+    end_run(&mut digits);
+    found
 }
 
 fn looks_like_email(email: &str) -> bool {

@@ -102,4 +102,12 @@ mod tests {
         let policy = content_security_policy("n", Some("https://acs.bank.kg"));
         assert!(policy.contains("form-action 'self' https://acs.bank.kg;"));
     }
+
+    #[test]
+    fn the_island_and_the_server_ask_for_the_same_wait() {
+        assert_eq!(
+            super::RETRY_AFTER_SECS.parse::<u64>().ok(),
+            Some(crate::pay::next::BUSY_RETRY_AFTER_SECS)
+        );
+    }
 }

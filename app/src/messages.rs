@@ -37,6 +37,7 @@ pub fn card_form_messages() -> Vec<Msg> {
         Msg::PayInProgress,
         Msg::PayProcessorUnavailable,
         Msg::PayBusy,
+        Msg::PayTooManyAttempts,
         Msg::EditionChangedNotice,
         Msg::InternalError,
         Msg::ErrorSummaryTitle,

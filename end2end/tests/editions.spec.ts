@@ -122,7 +122,8 @@ test('a new edition in force while the form is filled in holds the payment until
   published.push({ edition, effectiveFrom });
 
   await payButton(page).click();
-  // The same page again, nothing charged: the notice, the new edition, the card kept but the CVV.
+  // The same page again, nothing charged: the notice, the new edition, the
+  // name and expiry kept, the number named by its last four, no CVV.
   await expect(page.getByText(/вступила в силу новая редакция документов/)).toBeVisible();
   await expect(page).toHaveURL(new RegExp(`/pay/${code}$`));
   await expect(page.getByText('Оплата прошла успешно')).toHaveCount(0);
@@ -131,9 +132,12 @@ test('a new edition in force while the form is filled in holds the payment until
   await expect(consent.getByRole('link', { name: 'Политику конфиденциальности' })).toHaveAttribute('href', '/documents/privacy-policy');
   await expect(consent.getByRole('link', { name: 'Пользовательское соглашение' })).toHaveAttribute('href', '/documents/user-agreement');
   await islandReady(page, js);
-  await expect(page.getByLabel(/Номер карты/)).toHaveValue(APPROVED);
+  await expect(page.getByLabel(/Номер карты/)).toHaveValue('');
+  await expect(page.locator('.number-again')).toContainText('(Visa •••• 1111)');
+  await expect(page.getByLabel(/Имя и фамилия на карте/)).toHaveValue('Aibek Asanov');
   await expect(page.getByLabel(/Код безопасности/)).toHaveValue('');
 
+  await page.getByLabel(/Номер карты/).fill(APPROVED);
   await page.getByLabel(/Код безопасности/).fill('739');
   await payButton(page).click();
   await expect(page).toHaveURL(/\/receipt\/[0-9a-f]{32}$/);

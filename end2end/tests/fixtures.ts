@@ -44,7 +44,38 @@ export type ProjectName = keyof typeof CODES;
  */
 export type Isolated = { url: string; databaseUrl: string };
 
+/** Every card number the specs type: no page or answer may ever hold one. */
+const TYPED_CARDS = [APPROVED, DECLINED, MASTERCARD, BAD_LUHN, FRICTIONLESS, CHALLENGE, TIMEOUT, LATE_CHARGE];
+
 export const test = base.extend<{ codes: (typeof CODES)[ProjectName]; js: boolean; isolated: Isolated }>({
+  // Every HTML and JSON answer a test's pages receive is searched for the
+  // card numbers the specs type, written with or without spaces.
+  context: async ({ context }, use, info) => {
+    const scans: Promise<void>[] = [];
+    const leaks: string[] = [];
+    let scanned = 0;
+    context.on('response', (response) => {
+      if (!/html|json/.test(response.headers()['content-type'] ?? '')) return;
+      scans.push(
+        response.text().then(
+          (body) => {
+            scanned += 1;
+            for (const card of TYPED_CARDS) {
+              if (body.includes(card) || body.includes(card.replace(/ /g, ''))) {
+                leaks.push(`${response.request().method()} ${response.url()} holds ${card.slice(0, 7)}…`);
+              }
+            }
+          },
+          // A redirect, or a body the browser no longer keeps: nothing to read.
+          () => {},
+        ),
+      );
+    });
+    await use(context);
+    await Promise.all(scans);
+    info.annotations.push({ type: 'card-data scan', description: `${scanned} answers` });
+    expect(leaks, 'no answer holds a card number').toEqual([]);
+  },
   codes: async ({}, use, info) => use(CODES[info.project.name as ProjectName]),
   js: async ({}, use, info) => use(info.project.name === 'js'),
   isolated: async ({}, use, info) => {

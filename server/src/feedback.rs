@@ -1,18 +1,15 @@
 //! Citizens' messages to the operator (`app::services::FeedbackService`):
 //! stored, five an hour per sender at most.
 //!
-//! The sender is counted by a pseudonym: a keyed HMAC-SHA256 of their
-//! address. The key is the operator's (`TOLEM_FEEDBACK_KEY`) or, when none
-//! is set, one the first server generates and keeps in the database for the
-//! others; without the key, the pseudonyms cannot be turned back into
-//! addresses by trying all four billion of them, as a plain hash could.
+//! The sender is counted by a pseudonym of their address
+//! (`crate::pseudonyms`), with the operator's key (`TOLEM_FEEDBACK_KEY`) or
+//! the one the servers share through the database.
 
 use crate::payments::internal;
+use crate::pseudonyms::Pseudonyms;
 use crate::storage::{FeedbackRecord, PaymentStore, StoreError};
 use app::services::{Clock, Feedback, FeedbackService, ServiceError};
 use async_trait::async_trait;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use std::sync::Arc;
 
 /// Messages one sender may send in an hour.
@@ -23,7 +20,7 @@ const KEY_NAME: &str = "feedback-pseudonym-key";
 pub struct FeedbackDesk {
     store: Arc<dyn PaymentStore>,
     clock: Clock,
-    key: Vec<u8>,
+    pseudonyms: Pseudonyms,
 }
 
 impl FeedbackDesk {
@@ -34,32 +31,18 @@ impl FeedbackDesk {
         clock: Clock,
         configured_key: Option<&str>,
     ) -> Result<FeedbackDesk, StoreError> {
-        let key = match configured_key {
-            Some(key) => key.as_bytes().to_vec(),
-            None => {
-                let candidate = format!(
-                    "{:032x}{:032x}",
-                    uuid::Uuid::new_v4().as_u128(),
-                    uuid::Uuid::new_v4().as_u128()
-                );
-                store
-                    .shared_secret(KEY_NAME, &candidate, clock())
-                    .await?
-                    .into_bytes()
-            }
-        };
-        Ok(FeedbackDesk { store, clock, key })
+        let pseudonyms = Pseudonyms::open(store.as_ref(), &clock, KEY_NAME, configured_key).await?;
+        Ok(FeedbackDesk {
+            store,
+            clock,
+            pseudonyms,
+        })
     }
 
     /// The sender's pseudonym: the same for the same address, and nothing
     /// else can be learned from it without the key.
     pub fn pseudonym(&self, client: &str) -> String {
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.key) else {
-            // HMAC takes a key of any length; this cannot happen.
-            return String::new();
-        };
-        mac.update(client.as_bytes());
-        hex::encode(&mac.finalize().into_bytes()[..16])
+        self.pseudonyms.of(client.as_bytes())
     }
 }
 
@@ -97,6 +80,7 @@ impl FeedbackService for FeedbackDesk {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::Sha256;
 
     #[tokio::test]
     async fn senders_get_keyed_pseudonyms_shared_by_every_server() {

@@ -1,6 +1,7 @@
 //! The tolem server: configuration, storage, the card processor, and the
 //! HTTP application that serves the Leptos pages.
 
+pub mod abuse;
 pub mod clock;
 pub mod config;
 pub mod demo;
@@ -8,6 +9,7 @@ pub mod documents;
 pub mod feedback;
 pub mod payments;
 pub mod processor;
+pub mod pseudonyms;
 pub mod storage;
 pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
@@ -130,7 +132,11 @@ impl Application {
         let feedback =
             FeedbackDesk::open(store.clone(), clock.clone(), config.feedback_key.as_deref())
                 .await?;
+        let guard =
+            abuse::velocity::Guard::open(store.clone(), clock.clone(), config.abuse.clone())
+                .await?;
         let payments = Arc::new_cyclic(|me| Payments {
+            guard,
             me: me.clone(),
             documents: documents.clone(),
             store,
@@ -170,6 +176,7 @@ impl Application {
                 sandbox: sandbox.clone(),
                 notification_key: web::NotificationKey(notification_key.map(Arc::new)),
                 behind_proxy: config.behind_proxy,
+                lookups: abuse::lookups::LookupThrottle::new(&config.abuse),
             },
             &config.http,
         );

@@ -40,6 +40,7 @@ pub enum CardBehaviour {
 /// | 4000000000000002 | declined, `do_not_honour` |
 /// | 4000000000000069 | declined, `expired_card` |
 /// | 4000000000000127 | declined, `cvv_mismatch` |
+/// | any number starting 40000099 (4000 0099 …) | declined, `lost_or_stolen`: a list of stolen cards for the carding bench |
 /// | 4000000000000119 | HTTP 503, the acquirer refuses to process; nothing charged |
 /// | 4000000000003055 | 3-D Secure frictionless, approved |
 /// | 4000000000003220 | 3-D Secure challenge |
@@ -102,12 +103,21 @@ pub const TEST_CARDS: &[(&str, CardBehaviour)] = &[
     ),
 ];
 
-/// The behaviour of a card number: its [`TEST_CARDS`] entry, else approve.
+/// Numbers starting so are cards reported lost or stolen.
+pub const STOLEN_PREFIX: &str = "40000099";
+
+/// The behaviour of a card number: its [`TEST_CARDS`] entry, a stolen card
+/// ([`STOLEN_PREFIX`]), else approve.
 pub fn card_behaviour(number: &str) -> CardBehaviour {
     TEST_CARDS
         .iter()
         .find(|(card, _)| *card == number)
-        .map_or(CardBehaviour::Approve, |(_, behaviour)| *behaviour)
+        .map(|(_, behaviour)| *behaviour)
+        .unwrap_or(if number.starts_with(STOLEN_PREFIX) {
+            CardBehaviour::Decline(DeclineCode::LostOrStolen)
+        } else {
+            CardBehaviour::Approve
+        })
 }
 
 /// A card is valid to the end of its expiry month (UTC).
@@ -135,10 +145,10 @@ mod tests {
     #[test]
     fn expiry_is_the_end_of_the_month() {
         let card = |exp_month, exp_year| CardData {
-            number: "4111111111111111".into(),
+            number: String::from("4111111111111111").into(),
             exp_month,
             exp_year,
-            cvv: "123".into(),
+            cvv: String::from("123").into(),
             holder: String::new(),
         };
         let now = DateTime::parse_from_rfc3339("2026-05-31T23:59:59Z")

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use zeroize::Zeroizing;
 
 /// Masks a card number for display and logs: the first six and last four
 /// digits, stars between (`411111******1111`). Anything that is not a
@@ -27,11 +28,11 @@ pub fn mask_card_number(number: &str) -> String {
 /// that is secret.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardData {
-    /// The full card number (PAN), digits only.
-    pub number: String,
+    /// The full card number (PAN), digits only; wiped from memory on drop.
+    pub number: Zeroizing<String>,
     pub exp_month: u8,
     pub exp_year: u16,
-    pub cvv: String,
+    pub cvv: Zeroizing<String>,
     pub holder: String,
 }
 
@@ -91,6 +92,7 @@ pub enum DeclineCode {
     DoNotHonour,
     ExpiredCard,
     CvvMismatch,
+    LostOrStolen,
     ThreeDsFailed,
 }
 

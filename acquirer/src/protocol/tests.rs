@@ -147,10 +147,10 @@ fn card_debug_is_redacted() {
         amount_minor: 100,
         currency: "KGS".into(),
         card: CardData {
-            number: "4111111111111111".into(),
+            number: String::from("4111111111111111").into(),
             exp_month: 12,
             exp_year: 2030,
-            cvv: "987".into(),
+            cvv: String::from("987").into(),
             holder: "AIDA ASANOVA".into(),
         },
         return_url: "/back".into(),

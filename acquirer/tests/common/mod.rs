@@ -12,10 +12,10 @@ pub fn request(order_id: &str, number: &str) -> AuthoriseRequest {
         amount_minor: 220_000,
         currency: "KGS".to_owned(),
         card: CardData {
-            number: number.to_owned(),
+            number: number.to_owned().into(),
             exp_month: 12,
             exp_year: 2099,
-            cvv: "739".to_owned(),
+            cvv: "739".to_owned().into(),
             holder: "AIDA ASANOVA".to_owned(),
         },
         return_url: RETURN_URL.to_owned(),

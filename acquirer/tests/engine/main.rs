@@ -145,7 +145,7 @@ async fn authorise_is_idempotent_on_the_order_id() {
     );
     // Another CVV or holder is the same card: still the first answer.
     let mut other_cvv = request("same", "4111111111111111");
-    other_cvv.card.cvv = "000".to_owned();
+    other_cvv.card.cvv = "000".to_owned().into();
     assert_eq!(
         engine.authorise(other_cvv).await.map(|a| a.response),
         Ok(first)
@@ -193,7 +193,7 @@ async fn invalid_requests_are_refused_without_echoing_the_card() {
     r.card.exp_month = 13;
     cases.push(r);
     let mut r = request("cvv", "4111111111111111");
-    r.card.cvv = "12".to_owned();
+    r.card.cvv = "12".to_owned().into();
     cases.push(r);
     let mut r = request("return", "4111111111111111");
     r.return_url = "javascript:alert(1)".to_owned();
@@ -204,7 +204,7 @@ async fn invalid_requests_are_refused_without_echoing_the_card() {
         let order_id = case.order_id.clone();
         match engine.authorise(case).await {
             Err(EngineError::Invalid(message)) => {
-                assert!(!message.contains(&number), "{message}");
+                assert!(!message.contains(number.as_str()), "{message}");
                 assert!(!message.contains("739"), "{message}");
             }
             other => panic!("{order_id}: expected Invalid, got {other:?}"),

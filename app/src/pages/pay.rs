@@ -6,6 +6,7 @@
 use super::lookup::RequestSummary;
 use super::{found, problem, unavailable};
 use crate::api::CardFormValues;
+use crate::card_form::NumberEnding;
 use crate::i18n::*;
 use crate::messages::{Msg, card_form_messages};
 use crate::pay::FormAgain;
@@ -19,10 +20,13 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 /// What a no-JavaScript form post to the pay page produced, when it did not
-/// end on the receipt: the page shows it with the citizen's input (minus CVV).
+/// end on the receipt: the page shows it with the citizen's input, minus the
+/// card number (named by its brand and last four) and the CVV.
 #[derive(Clone, Debug)]
 pub struct PostedPayment {
+    /// Already without the number and the CVV ([`CardFormValues::shown_back`]).
     pub values: CardFormValues,
+    pub number_ending: Option<NumberEnding>,
     pub again: FormAgain,
 }
 
@@ -77,20 +81,26 @@ async fn pay_page(
         Ok(editions) => editions,
         Err(error) => return unavailable(locale, &error),
     };
-    let (values, errors, notice) = match posted {
-        Some(PostedPayment { values, again }) => (
+    let (values, number_note, errors, notice) = match posted {
+        Some(PostedPayment {
+            values,
+            number_ending,
+            again,
+        }) => (
             CardFormValues {
                 idempotency_key: again
                     .next_key
                     .map_or(values.idempotency_key.clone(), |key| key.to_string()),
-                ..values.without_cvv()
+                ..values.shown_back()
             },
+            number_ending
+                .map(|ending| td_string!(locale, number_again, card = ending.label()).to_string()),
             again.errors,
             again
                 .notice
                 .map(|key| crate::messages::message(locale, &key)),
         ),
-        None => (CardFormValues::default(), Vec::new(), None),
+        None => (CardFormValues::default(), None, Vec::new(), None),
     };
     // Made once per rendered form: every submit of it is one attempt.
     let idempotency_key = match IdempotencyKey::parse(&values.idempotency_key) {
@@ -106,6 +116,7 @@ async fn pay_page(
             user_agreement_edition: editions.user_agreement.edition.to_string(),
             ..values
         },
+        number_note,
         errors,
         notice,
         text: card_form_text(locale),

@@ -6,7 +6,7 @@ use crate::api::{CardFormValues, PayError, PayResult};
 use crate::card_form::check_card_form;
 use crate::messages::Msg;
 use crate::paths;
-use crate::services::{ChargeOutcome, ServiceError, Services, current_month};
+use crate::services::{ChargeOutcome, Client, ServiceError, Services, current_month};
 use domain::{EditionsShown, IdempotencyKey, PaymentCode, RequestStatus};
 
 /// The message that explains why a request cannot be paid.
@@ -25,7 +25,11 @@ fn refused(msg: Msg) -> PayError {
     }
 }
 
-pub async fn pay(services: &Services, form: CardFormValues) -> Result<PayResult, PayError> {
+pub async fn pay(
+    services: &Services,
+    form: CardFormValues,
+    client: &Client,
+) -> Result<PayResult, PayError> {
     let payments = services.payments.as_ref();
     let code = PaymentCode::parse(&form.code).map_err(|_| refused(Msg::LookupUnknown))?;
     let today = current_month(services.settings.now());
@@ -41,7 +45,7 @@ pub async fn pay(services: &Services, form: CardFormValues) -> Result<PayResult,
         user_agreement: form.user_agreement_edition.trim().parse().unwrap_or(0),
     };
     drop(form);
-    match payments.charge(&code, &key, shown, card).await {
+    match payments.charge(&code, &key, shown, card, client).await {
         Ok(ChargeOutcome::Paid { receipt_id }) => Ok(PayResult::Paid { receipt_id }),
         Ok(ChargeOutcome::Declined { reason }) => Ok(PayResult::Declined {
             reason_key: reason.key().into(),
@@ -61,6 +65,9 @@ pub async fn pay(services: &Services, form: CardFormValues) -> Result<PayResult,
             next_key: payments.new_idempotency_key(),
         }),
         Err(ServiceError::Busy) => Err(PayError::Busy),
+        Err(ServiceError::TooManyAttempts { retry_after_secs }) => {
+            Err(PayError::TooManyAttempts { retry_after_secs })
+        }
         Err(ServiceError::Internal | ServiceError::RateLimited) => Err(PayError::Internal),
     }
 }

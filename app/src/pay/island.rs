@@ -51,8 +51,10 @@ impl CardFormText {
 pub struct CardFormSetup {
     /// Where the form posts when JavaScript is off.
     pub action: String,
-    /// What the citizen typed before (never the CVV).
+    /// What the citizen typed before: never the card number or the CVV.
     pub values: CardFormValues,
+    /// Says the number must be typed again, naming its brand and last four.
+    pub number_note: Option<String>,
     pub errors: Vec<FieldError>,
     /// A message above the form, such as a decline.
     pub notice: Option<String>,
@@ -79,6 +81,7 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
     let CardFormSetup {
         action,
         values,
+        number_note,
         errors,
         notice,
         text,
@@ -162,7 +165,7 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                 form.update(|values| values.idempotency_key = next_key.into());
             }
             // Whatever happened, the CVV is not kept for another attempt.
-            form.update(|values| values.cvv.clear());
+            form.update(|values| values.cvv = Default::default());
             if let Some(cvv) = cvv_ref.get_untracked() {
                 cvv.set_value("");
             }
@@ -284,6 +287,7 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                 <label for="card-number">{text.with_value(|t| t.number_label.clone())}</label>
                 <p class="hint" id="card-number-hint">
                     {text.with_value(|t| t.number_hint.clone())}
+                    {number_note.map(|note| view! { " " <strong class="number-again">{note}</strong> })}
                 </p>
                 {error_line(Field::Number, "card-number-error")}
                 <div class="number-row">
@@ -295,7 +299,6 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                         autocomplete="cc-number"
                         spellcheck="false"
                         maxlength="23"
-                        value=values.number.clone()
                         aria-describedby=described_by(Field::Number, "card-number-hint", "card-number-error")
                         aria-invalid=invalid(Field::Number)
                         on:input=move |ev| {
@@ -310,7 +313,7 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                             if caret_at_end && grouped != typed {
                                 input.set_value(&grouped);
                             }
-                            form.update(|v| v.number = grouped);
+                            form.update(|v| v.number = grouped.into());
                         }
                         on:blur=move |_| recheck(Field::Number)
                     />
@@ -380,7 +383,7 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                     node_ref=cvv_ref
                     aria-describedby=described_by(Field::Cvv, "cvv-hint", "cvv-error")
                     aria-invalid=invalid(Field::Cvv)
-                    on:input=move |ev| form.update(|v| v.cvv = event_target_value(&ev))
+                    on:input=move |ev| form.update(|v| v.cvv = event_target_value(&ev).into())
                     on:blur=move |_| recheck(Field::Cvv)
                 />
             </div>

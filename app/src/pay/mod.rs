@@ -22,15 +22,21 @@ use leptos::prelude::*;
 #[server(prefix = "/api", endpoint = "pay", input = server_fn::codec::Json)]
 pub async fn pay(form: CardFormValues) -> Result<PayResult, PayError> {
     let services = use_context::<crate::services::Services>().ok_or(PayError::Internal)?;
-    let outcome = flow::pay(&services, form).await;
+    // The server's middleware says who is asking (`server::web::client`).
+    let client = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<crate::services::Client>().cloned())
+        .unwrap_or_default();
+    let outcome = flow::pay(&services, form, &client).await;
     if let (Some(response), Err(error)) = (use_context::<leptos_axum::ResponseOptions>(), &outcome)
-        && let FormAgain { status: 503, .. } = FormAgain::after(error)
     {
-        response.set_status(http::StatusCode::SERVICE_UNAVAILABLE);
-        response.insert_header(
-            http::header::RETRY_AFTER,
-            http::HeaderValue::from_static(crate::http::RETRY_AFTER_SECS),
-        );
+        let again = FormAgain::after(error);
+        if let Some(wait) = again.retry_after() {
+            response.set_status(
+                http::StatusCode::from_u16(again.status)
+                    .unwrap_or(http::StatusCode::SERVICE_UNAVAILABLE),
+            );
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(wait));
+        }
     }
     outcome
 }

@@ -8,6 +8,10 @@ use crate::api::{FieldError, PayError, PayResult};
 use crate::paths;
 use domain::IdempotencyKey;
 
+/// How long a busy site asks for, as `crate::http::RETRY_AFTER_SECS` says
+/// (that module is the server's only).
+pub const BUSY_RETRY_AFTER_SECS: u64 = 2;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NextStep {
     /// The browser goes to this page of the site.
@@ -27,6 +31,9 @@ pub struct FormAgain {
     /// The page itself changed (a new edition took effect): the island
     /// posts the form as a browser without JavaScript would, to get it.
     pub reload: bool,
+    /// Seconds before the form may be sent again (`Retry-After`): a busy
+    /// site, or too many attempts.
+    pub retry_after_secs: Option<u64>,
 }
 
 impl FormAgain {
@@ -37,7 +44,13 @@ impl FormAgain {
             next_key: None,
             status,
             reload: false,
+            retry_after_secs: None,
         }
+    }
+
+    /// `Retry-After`, when the page that shows the form again needs one.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after_secs
     }
 
     /// The form again after a refused submit.
@@ -51,6 +64,7 @@ impl FormAgain {
                 PayError::EditionsChanged => 409,
                 PayError::ProcessorUnavailable { .. } => 502,
                 PayError::Busy => 503,
+                PayError::TooManyAttempts { .. } => 429,
                 PayError::Internal => 500,
             })
         };
@@ -60,6 +74,12 @@ impl FormAgain {
                 again.notice = None;
             }
             PayError::EditionsChanged => again.reload = true,
+            PayError::Busy => {
+                again.retry_after_secs = Some(BUSY_RETRY_AFTER_SECS);
+            }
+            PayError::TooManyAttempts { retry_after_secs } => {
+                again.retry_after_secs = Some(*retry_after_secs);
+            }
             _ => {}
         }
         again
@@ -149,6 +169,14 @@ mod tests {
             (busy.status, busy.notice.as_deref()),
             (503, Some("pay_busy"))
         );
+        let blocked = again(Err(PayError::TooManyAttempts {
+            retry_after_secs: 600,
+        }));
+        assert_eq!(
+            (blocked.status, blocked.retry_after(), blocked.next_key),
+            (429, Some(600), None)
+        );
+        assert_eq!(busy.retry_after(), Some(2));
         let changed = again(Err(PayError::EditionsChanged));
         assert_eq!(changed.status, 409);
         assert!(changed.reload);

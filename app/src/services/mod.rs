@@ -32,12 +32,27 @@ pub enum ServiceError {
     EditionsChanged,
     /// Too many feedback messages from one client.
     RateLimited,
+    /// Too many payment attempts from this client, with this card or for
+    /// this code; nothing was sent to the acquirer.
+    TooManyAttempts {
+        retry_after_secs: u64,
+    },
     /// The acquirer did not process the payment: nothing was charged.
     ProcessorUnavailable,
     /// No database connection came free in time: the citizen is asked to
     /// try again in a moment (a 503 with `Retry-After`). Nothing happened.
     Busy,
     Internal,
+}
+
+/// Who is asking, as far as the site can tell: the client's address (the
+/// proxy's word for it behind one) and the browser's random id, when its
+/// cookie came back. The server turns both into pseudonyms before it keeps
+/// them; the limits on card testing count attempts by them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Client {
+    pub address: String,
+    pub browser: Option<String>,
 }
 
 /// Every service, as the pages find them in the Leptos context.

@@ -75,13 +75,15 @@ pub trait PaymentService: Send + Sync {
     /// Charges the card for the request behind `code` and records the payment.
     /// Refuses, before the processor is called, a code that is not payable.
     /// Every call with the same `key` is the same attempt: the acquirer is
-    /// asked at most once and later calls get the first outcome.
+    /// asked at most once and later calls get the first outcome. An attempt
+    /// over the limits on card testing is refused before anything is kept.
     async fn charge(
         &self,
         code: &PaymentCode,
         key: &IdempotencyKey,
         accepted: EditionsShown,
         card: CheckedCard,
+        client: &super::Client,
     ) -> Result<ChargeOutcome, ServiceError>;
 
     /// A payment's state for its status page; asks the acquirer first when

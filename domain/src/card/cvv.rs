@@ -87,6 +87,13 @@ impl Cvv {
     }
 }
 
+/// The code leaves memory with its value (see [`crate::CardNumber`]'s `Drop`).
+impl Drop for Cvv {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.digits);
+    }
+}
+
 impl fmt::Debug for Cvv {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Cvv(***)")

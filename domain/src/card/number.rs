@@ -158,6 +158,14 @@ impl CardNumber {
     }
 }
 
+/// The number leaves memory with its value: what a later allocation or a
+/// core dump could show is zeros.
+impl Drop for CardNumber {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.digits);
+    }
+}
+
 impl fmt::Debug for CardNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CardNumber")

@@ -5,6 +5,7 @@
 //! in-process sandbox only in test mode, and checks the acquirer link and
 //! the timings (`checks`). Parsing helpers are in `read`.
 
+mod abuse;
 mod checks;
 mod read;
 #[cfg(test)]
@@ -77,6 +78,8 @@ pub struct Config {
     pub feedback_key: Option<String>,
     /// What one client, or many at once, can take of the server.
     pub http: HttpLimits,
+    /// The limits on card testing and on lookups by code.
+    pub abuse: crate::abuse::AbuseLimits,
 }
 
 /// Bounds on what clients can hold of the server (`web::limits` applies
@@ -134,8 +137,9 @@ impl ConfigError {
 
 impl Config {
     /// A server on this machine for tests and benchmarks: any free port, the
-    /// in-process sandbox in test mode, demo data, and otherwise the
-    /// defaults of [`Config::from_env`]; callers change what they need.
+    /// in-process sandbox in test mode, demo data, no limits on attempts or
+    /// lookups, and otherwise the defaults of [`Config::from_env`]; callers
+    /// change what they need.
     pub fn local(database_url: &str, site_root: &str) -> Config {
         Config {
             site_addr: ([127, 0, 0, 1], 0).into(),
@@ -157,6 +161,9 @@ impl Config {
             documents_refresh: Duration::from_secs(2),
             feedback_key: None,
             http: HttpLimits::default(),
+            // Tests and benchmarks pay from one address; those about the
+            // limits set them.
+            abuse: crate::abuse::AbuseLimits::off(),
         }
     }
 
@@ -229,6 +236,7 @@ impl Config {
             documents_refresh: secs(vars.positive("TOLEM_DOCUMENTS_REFRESH_SECS", 2)?),
             feedback_key: vars.get("TOLEM_FEEDBACK_KEY"),
             http: http_limits(&vars)?,
+            abuse: abuse::limits(&vars)?,
         };
         checks::timings(&config)?;
         checks::http_limits(&config)?;

@@ -4,11 +4,13 @@
 
 use super::outcome::{Settlement, decline_of, outcome_in, outcome_of};
 use super::{Payments, REPLAY_POLL, internal, new_idempotency_key, new_payment_id};
+use crate::abuse::velocity::AdmitError;
 use crate::processor::Authorisation;
 use crate::storage::{NewPayment, PaymentRecord, StoreError};
 use app::paths;
 use app::services::{
-    ChargeOutcome, PaymentRequestView, PaymentService, PaymentStatusView, ReceiptView, ServiceError,
+    ChargeOutcome, Client, PaymentRequestView, PaymentService, PaymentStatusView, ReceiptView,
+    ServiceError,
 };
 use async_trait::async_trait;
 use domain::{
@@ -78,7 +80,9 @@ impl Payments {
             .await
         {
             Ok(true) => {
-                tracing::info!(payment_id = %id, code = %code, state = %to, "payment submitted");
+                // The precise reason of a decline is the operator's; the
+                // citizen reads one message for those that help a tester.
+                tracing::info!(payment_id = %id, code = %code, state = %to, decline = decline.map(|d| d.as_str()), "payment submitted");
                 outcome_in(&id, to, decline)
             }
             // A notification or another server settled it first: theirs stands.
@@ -126,9 +130,24 @@ impl PaymentService for Payments {
         idempotency_key: &IdempotencyKey,
         accepted: EditionsShown,
         card: CheckedCard,
+        client: &Client,
     ) -> Result<ChargeOutcome, ServiceError> {
-        // The hot path reads nothing first: the insert itself checks the key,
-        // the request and the editions, and only a refusal is looked into.
+        // The limits on card testing come first: a refused attempt leaves
+        // no record and never reaches the acquirer.
+        let attempt = self.guard.attempt(client, &card.number);
+        match self.guard.admit(&attempt, code).await {
+            Ok(()) => {}
+            Err(AdmitError::Refused(refused)) => {
+                tracing::warn!(code = %code, over = ?refused.over, "payment attempt refused: over the limits on card testing");
+                return Err(ServiceError::TooManyAttempts {
+                    retry_after_secs: refused.retry_after.as_secs(),
+                });
+            }
+            Err(AdmitError::Store(error)) => return Err(internal("attempt limits")(error)),
+        }
+        // The hot path reads nothing else first: the insert itself checks
+        // the key, the request and the editions, and only a refusal is
+        // looked into.
         let id = new_payment_id();
         let begun_at = self.now();
         let begun = self
@@ -144,6 +163,7 @@ impl PaymentService for Payments {
                 privacy_policy_edition: accepted.privacy_policy,
                 user_agreement_edition: accepted.user_agreement,
                 at: begun_at,
+                subjects: attempt.subjects(),
             })
             .await;
         let amount = match begun {

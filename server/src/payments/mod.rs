@@ -104,6 +104,8 @@ pub struct Payments {
     /// (empty: same origin as the challenge page).
     pub public_url: String,
     pub timings: Timings,
+    /// The limits on card testing, asked before an attempt is recorded.
+    pub guard: crate::abuse::velocity::Guard,
 }
 
 /// A storage error as the citizen hears of it: "busy, try again in a

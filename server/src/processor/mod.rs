@@ -97,6 +97,7 @@ fn decline_reason(code: Option<DeclineCode>) -> DeclineReason {
         Some(DeclineCode::InsufficientFunds) => DeclineReason::InsufficientFunds,
         Some(DeclineCode::ExpiredCard) => DeclineReason::ExpiredCard,
         Some(DeclineCode::CvvMismatch) => DeclineReason::CvvMismatch,
+        Some(DeclineCode::LostOrStolen) => DeclineReason::LostOrStolen,
         Some(DeclineCode::ThreeDsFailed) => DeclineReason::ThreeDsFailed,
         Some(DeclineCode::DoNotHonour) | None => DeclineReason::DoNotHonour,
     }
@@ -129,10 +130,10 @@ fn authorise_request(request: &Authorisation<'_>) -> acquirer::protocol::Authori
         amount_minor: request.amount.tyiyn(),
         currency: "KGS".into(),
         card: acquirer::protocol::CardData {
-            number: request.card.number.expose_digits().to_string(),
+            number: request.card.number.expose_digits().to_string().into(),
             exp_month: request.card.expiry.month(),
             exp_year: request.card.expiry.year(),
-            cvv: request.card.cvv.expose().to_string(),
+            cvv: request.card.cvv.expose().to_string().into(),
             holder: request.card.cardholder.as_str().to_string(),
         },
         return_url: request.return_url.to_string(),

@@ -23,6 +23,7 @@ mod store;
 #[cfg(test)]
 mod tests;
 mod values;
+mod velocity;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -37,6 +38,7 @@ use postgres::PostgresBackend;
 pub use refunds::{NewRefund, RefundEvent, RefundMove, RefundRecord, RefundStore};
 use sqlite::SqliteBackend;
 use store::SqlStore;
+pub use velocity::{Tallies, Tally, VelocityStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -137,6 +139,17 @@ pub struct NewPayment<'a> {
     pub privacy_policy_edition: u32,
     pub user_agreement_edition: u32,
     pub at: DateTime<Utc>,
+    /// Who made the attempt, as the limits on card testing count it.
+    pub subjects: Subjects<'a>,
+}
+
+/// The pseudonyms an attempt is counted under (`crate::abuse`); `None`
+/// where nothing is known (a browser without the cookie).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Subjects<'a> {
+    pub client: Option<&'a str>,
+    pub browser: Option<&'a str>,
+    pub card_fingerprint: Option<&'a str>,
 }
 
 /// One language of one edition of a policy document.
@@ -217,9 +230,9 @@ pub struct ApprovedPayment {
 }
 
 /// Everything the services store; refunds and status leases are
-/// [`RefundStore`]'s part.
+/// [`RefundStore`]'s part, the tallies of attempts [`VelocityStore`]'s.
 #[async_trait]
-pub trait PaymentStore: RefundStore + Send + Sync {
+pub trait PaymentStore: RefundStore + VelocityStore + Send + Sync {
     /// "sqlite" or "postgres", for logs and reports.
     fn backend(&self) -> &'static str;
     async fn find_request(&self, code: &PaymentCode) -> Result<Option<PaymentRequest>, StoreError>;

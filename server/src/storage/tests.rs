@@ -74,6 +74,11 @@ fn new_payment<'a>(code: &'a PaymentCode, id: &str, idempotency_key: &str) -> Ne
         privacy_policy_edition: 1,
         user_agreement_edition: 1,
         at: Utc::now(),
+        subjects: Subjects {
+            client: Some("client-1"),
+            browser: None,
+            card_fingerprint: Some("card-1"),
+        },
     }
 }
 
@@ -498,6 +503,59 @@ async fn a_failing_write_spoils_only_itself(postgres: bool) {
     assert_eq!(states(f.store.as_ref(), "g1").await.len(), 2);
 }
 
+async fn attempts_are_tallied_by_subject_and_by_site(postgres: bool) {
+    let f = fixture(postgres).await;
+    let before = Utc::now() - chrono::Duration::seconds(1);
+    f.store
+        .begin_payment(new_payment(&f.code, "t1", "kt1"))
+        .await
+        .unwrap();
+    f.store
+        .advance(
+            pid("t1"),
+            Authorising,
+            Declined,
+            reason("do not honour"),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    f.store
+        .begin_payment(new_payment(&f.code, "t2", "kt2"))
+        .await
+        .unwrap();
+    let subjects = Subjects {
+        client: Some("client-1"),
+        browser: Some("nobody"),
+        card_fingerprint: Some("card-1"),
+    };
+    let tallies = f.store.tallies(subjects, &f.code, before).await.unwrap();
+    let two_one = Tally {
+        attempts: 2,
+        declines: 1,
+    };
+    assert_eq!(tallies.client, two_one);
+    assert_eq!(tallies.card, two_one);
+    assert_eq!(tallies.code, two_one);
+    assert_eq!(tallies.browser, Tally::default());
+    let later = Utc::now() + chrono::Duration::seconds(1);
+    let none = f.store.tallies(subjects, &f.code, later).await.unwrap();
+    assert_eq!(none.client, Tally::default(), "outside the window");
+    assert_eq!(f.store.site_tally(before).await.unwrap(), two_one);
+    assert!(!f.store.ever_paid(subjects).await.unwrap());
+    f.store
+        .advance(
+            pid("t2"),
+            Authorising,
+            Succeeded,
+            reason("approved"),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    assert!(f.store.ever_paid(subjects).await.unwrap());
+}
+
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -524,4 +582,5 @@ on_both!(
     a_payment_begins_only_for_a_payable_request_under_the_editions_in_force,
     concurrent_writes_are_answered_each_for_itself,
     a_failing_write_spoils_only_itself,
+    attempts_are_tallied_by_subject_and_by_site,
 );

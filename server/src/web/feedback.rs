@@ -1,6 +1,6 @@
 //! The feedback form, posted with or without JavaScript.
 
-use super::{AppState, client_address, render_with, retry_after};
+use super::{AppState, render_with, retry_after};
 use app::feedback::{FeedbackField, FeedbackForm, check_feedback};
 use app::messages::Msg;
 use app::pages::PostedFeedback;
@@ -28,7 +28,11 @@ pub async fn feedback_post(State(state): State<AppState>, request: Request) -> R
                 reply_email: checked.reply_email,
                 receipt_number: checked.receipt_number,
                 language: app::lang::tag(app::lang::resolve(&parts)).into(),
-                client: client_address(&state, &parts),
+                client: parts
+                    .extensions
+                    .get::<app::services::Client>()
+                    .map(|c| c.address.clone())
+                    .unwrap_or_default(),
             };
             match state.feedback.send_feedback(feedback).await {
                 Ok(()) => return Redirect::to(paths::FEEDBACK_SENT).into_response(),

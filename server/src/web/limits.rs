@@ -164,19 +164,38 @@ async fn refuse(asker: Asker, error: BoxError) -> Response {
 
 /// "Try again in a moment", as `asker` reads it.
 fn busy(asker: &Asker) -> Response {
-    let status = StatusCode::SERVICE_UNAVAILABLE;
+    let wait = app::pay::next::BUSY_RETRY_AFTER_SECS;
+    refusal(
+        asker,
+        StatusCode::SERVICE_UNAVAILABLE,
+        Msg::BusyTryAgain,
+        &PayError::Busy,
+        wait,
+    )
+}
+
+/// A request turned away with `status`, saying `msg` and when to come back,
+/// in the form `asker` reads: the pay island gets `island`, another API
+/// client a problem report, a browser a small page.
+pub fn refusal(
+    asker: &Asker,
+    status: StatusCode,
+    msg: Msg,
+    island: &PayError,
+    retry_after_secs: u64,
+) -> Response {
     let locale = asker.locale();
-    let text = Msg::BusyTryAgain.text(locale);
+    let text = msg.text(locale);
     let (media, body) = match asker.answer {
         Answer::PayIsland => (
             "application/json",
-            serde_json::to_string(&PayError::Busy).unwrap_or_default(),
+            serde_json::to_string(island).unwrap_or_default(),
         ),
         Answer::Problem => (
             "application/problem+json",
             serde_json::json!({
                 "type": "about:blank",
-                "title": status.canonical_reason().unwrap_or("Service Unavailable"),
+                "title": status.canonical_reason().unwrap_or("Refused"),
                 "status": status.as_u16(),
                 "detail": text,
             })
@@ -188,10 +207,9 @@ fn busy(asker: &Asker) -> Response {
         ),
     };
     let mut response = (status, [(header::CONTENT_TYPE, media)], body).into_response();
-    response.headers_mut().insert(
-        header::RETRY_AFTER,
-        HeaderValue::from_static(app::http::RETRY_AFTER_SECS),
-    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
     response
 }
 

@@ -9,11 +9,12 @@
 //! state changed by another site's page ([`origin`]), and bounds on what
 //! floods and slow clients can take ([`limits`]).
 
+mod client;
 mod feedback;
 mod headers;
 mod health;
 mod language;
-mod limits;
+pub mod limits;
 mod notifications;
 mod origin;
 mod pay;
@@ -58,6 +59,8 @@ pub struct AppState {
     /// Whether a proxy in front of us sets `X-Forwarded-For` (its last entry
     /// is then the client's address).
     pub behind_proxy: bool,
+    /// The throttle on lookups by payment code.
+    pub lookups: std::sync::Arc<crate::abuse::lookups::LookupThrottle>,
 }
 
 impl AppState {
@@ -115,6 +118,19 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
     // concurrency limit what many clients at once can take. Their timers
     // and semaphore cost a payment no CPU beyond the throughput bench's
     // noise (eight paired runs: 243 against 234 us of CPU a payment).
+    // Inside the limits, so the watch's buffering leaves their timing alone.
+    #[cfg(any(test, feature = "testing"))]
+    let pages = pages.layer(middleware::from_fn(crate::testing::card_watch::watch));
+    // Who is asking, first: the throttle and the pay flow count by it.
+    let pages = pages
+        .layer(middleware::from_fn_with_state(
+            state.lookups.clone(),
+            crate::abuse::lookups::throttle_lookups,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.behind_proxy,
+            client::identify,
+        ));
     let pages = limits::limit_everything(pages, limits);
     let never_shed = Router::new()
         .route(
@@ -156,23 +172,4 @@ async fn render_with(
         move || shell(options.clone()),
     );
     render(Request::from_parts(parts, Body::empty())).await
-}
-
-/// The client's address as the feedback rate limit counts it.
-fn client_address(state: &AppState, parts: &http::request::Parts) -> String {
-    let forwarded = state
-        .behind_proxy
-        .then(|| parts.headers.get("x-forwarded-for"))
-        .flatten()
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit(',').next())
-        .map(|v| v.trim().to_string());
-    forwarded
-        .or_else(|| {
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0.ip().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
 }

@@ -1,16 +1,17 @@
 //! Paying without JavaScript: the card form posted to its own page, and the
 //! browser back from the issuer's challenge.
 
-use super::{AppState, render_with, retry_after};
+use super::{AppState, render_with};
 use crate::payments::Payments;
 use app::api::CardFormValues;
+use app::card_form::NumberEnding;
 use app::pages::PostedPayment;
 use app::paths;
 use app::pay::{NextStep, next_step};
 use app::services::PaymentService;
 use axum::Form;
 use axum::extract::{FromRequest, Path, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::PaymentId;
 use leptos::prelude::provide_context;
@@ -33,23 +34,33 @@ pub async fn pay_form_post(
         .map(|Form(form)| form)
         .unwrap_or_default();
     let form = CardFormValues { code, ..form };
-    let shown = form.clone().without_cvv();
-    let outcome = app::pay::flow::pay(&state.services(), form).await;
+    let shown = form.shown_back();
+    let number_ending = NumberEnding::of(&form.number, &state.settings.brand_table);
+    let client = parts
+        .extensions
+        .get::<app::services::Client>()
+        .cloned()
+        .unwrap_or_default();
+    let outcome = app::pay::flow::pay(&state.services(), form, &client).await;
     let again = match next_step(&outcome) {
         NextStep::GoTo(url) => return Redirect::to(&url).into_response(),
         NextStep::FormAgain(again) => again,
     };
     let status = StatusCode::from_u16(again.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let wait = again.retry_after();
     let posted = PostedPayment {
         values: shown,
+        number_ending,
         again,
     };
     let mut response = render_with(&state, parts, move || provide_context(posted.clone())).await;
     if response.status().is_success() {
         *response.status_mut() = status;
     }
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        retry_after(&mut response);
+    if let Some(wait) = wait {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
     }
     response
 }

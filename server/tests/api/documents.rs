@@ -239,11 +239,12 @@ async fn a_new_edition_between_form_and_submit_holds_the_payment_until_it_is_see
     let html = held.text().await.unwrap();
     assert!(html.contains("вступила в силу новая редакция"));
     assert!(html.contains(r#"name="privacy_policy_edition" value="2""#));
+    assert!(html.contains(r#"value="aibek asanov""#), "typed name kept");
     assert!(
-        html.contains(r#"value="4111 1111 1111 1111""#),
-        "typed data kept"
+        html.contains("(Visa •••• 1111)"),
+        "the number named, not sent"
     );
-    assert!(!html.contains(CVV));
+    assert!(!gives_cvv_back(&html, CVV));
     assert_eq!(app.calls(), 0, "nothing charged");
 
     let mut fields = card_fields(APPROVED_CARD, CVV);

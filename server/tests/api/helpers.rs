@@ -2,6 +2,7 @@ use acquirer::engine::Engine;
 use server::Application;
 use server::config::{Config, ProcessorKind};
 use server::payments::Payments;
+use server::testing::card_watch;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,9 +13,12 @@ pub const FRICTIONLESS_CARD: &str = "4000 0000 0000 3055";
 pub const CHALLENGE_CARD: &str = "4000 0000 0000 3220";
 pub const TIMEOUT_CARD: &str = "4000 0000 0000 0259";
 pub const CVV: &str = "987";
+/// Every security code the tests type.
+pub const TEST_CVVS: [&str; 3] = [CVV, "739", "123"];
 
 pub struct TestApp {
     pub address: String,
+    pub database_url: String,
     pub client: reqwest::Client,
     /// The in-process sandbox acquirer (absent with the HTTP gateway).
     pub sandbox: Option<Arc<Engine>>,
@@ -76,6 +80,8 @@ impl TestApp {
         config: Config,
         clock: app::services::Clock,
     ) -> TestApp {
+        scan_logs();
+        let database_url = config.database_url.clone();
         let application = Application::build_with_clock(config, clock)
             .await
             .expect("server starts");
@@ -89,6 +95,7 @@ impl TestApp {
             .unwrap();
         TestApp {
             address: format!("http://127.0.0.1:{port}"),
+            database_url,
             client,
             sandbox,
             payments,
@@ -158,38 +165,76 @@ impl TestApp {
     }
 
     /// Every value of every column of every table of ours, as text (sqlx's
-    /// record of migrations holds timings, whose digits mean nothing).
+    /// record of migrations holds timings, whose digits mean nothing), on
+    /// either database.
     pub async fn database_values(&self) -> Vec<String> {
         use sqlx::{Connection, Row};
-        let url = server::testing::sqlite_url(self.data_dir.path());
-        let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        let tables: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name != '_sqlx_migrations'",
-        )
-        .fetch_all(&mut db)
-        .await
-        .unwrap();
-        let mut values = Vec::new();
-        for table in tables {
-            let columns: Vec<String> =
-                sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}')"))
-                    .fetch_all(&mut db)
-                    .await
-                    .unwrap();
-            for column in columns {
-                let rows = sqlx::query(&format!(
-                    "SELECT CAST(\"{column}\" AS TEXT) FROM \"{table}\""
-                ))
-                .fetch_all(&mut db)
-                .await
-                .unwrap();
-                values.extend(
-                    rows.iter()
-                        .filter_map(|row| row.try_get::<Option<String>, _>(0).ok().flatten()),
-                );
-            }
+        let (tables, columns) = if self.database_url.starts_with("postgres") {
+            (
+                "SELECT table_name::text FROM information_schema.tables \
+                 WHERE table_schema = 'public' AND table_name != '_sqlx_migrations'",
+                "SELECT column_name::text FROM information_schema.columns \
+                 WHERE table_schema = 'public' AND table_name = $1",
+            )
+        } else {
+            (
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name != '_sqlx_migrations'",
+                "SELECT name FROM pragma_table_info($1)",
+            )
+        };
+        // The same reading on either connection type.
+        macro_rules! read_all {
+            ($connection:ty) => {{
+                let mut db = <$connection>::connect(&self.database_url).await.unwrap();
+                let tables: Vec<String> =
+                    sqlx::query_scalar(tables).fetch_all(&mut db).await.unwrap();
+                let mut values = Vec::new();
+                for table in tables {
+                    let columns: Vec<String> = sqlx::query_scalar(columns)
+                        .bind(&table)
+                        .fetch_all(&mut db)
+                        .await
+                        .unwrap();
+                    for column in columns {
+                        let rows = sqlx::query(&format!(
+                            "SELECT CAST(\"{column}\" AS TEXT) FROM \"{table}\""
+                        ))
+                        .fetch_all(&mut db)
+                        .await
+                        .unwrap();
+                        values.extend(
+                            rows.iter().filter_map(|row| {
+                                row.try_get::<Option<String>, _>(0).ok().flatten()
+                            }),
+                        );
+                    }
+                }
+                values
+            }};
         }
-        values
+        if self.database_url.starts_with("postgres") {
+            read_all!(sqlx::PgConnection)
+        } else {
+            read_all!(sqlx::SqliteConnection)
+        }
+    }
+
+    /// Fails when the database holds a card number any test server was
+    /// sent, or a value that is one of the tests' CVVs.
+    pub async fn assert_no_card_data_stored(&self) {
+        let values = self.database_values().await;
+        assert!(values.len() > 50, "the check sees the stored values");
+        for value in &values {
+            if let Some(digits) = card_watch::holds_seen_number(value) {
+                panic!("a card number starting {} is stored", &digits[..6]);
+            }
+            // Three digits turn up by chance in ids and timestamps, so the
+            // CVV is looked for value by value.
+            assert!(
+                !TEST_CVVS.contains(&value.trim()),
+                "a CVV is stored as a value"
+            );
+        }
     }
 
     /// Every byte the database has on disk, including the write-ahead log.
@@ -203,6 +248,35 @@ impl TestApp {
         }
         bytes
     }
+}
+
+/// Every test's server logs at debug level into a writer that looks for
+/// card numbers (and writes nothing).
+fn scan_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("info,server=debug,app=debug,acquirer=debug")
+            .with_writer(card_watch::LogScan)
+            .try_init();
+    });
+}
+
+/// A test passes only if no server of the run sent back or logged a card
+/// number it was sent (the watch of `server::testing::card_watch`).
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let leaks = card_watch::leaks();
+            assert!(leaks.is_empty(), "card numbers went out: {leaks:#?}");
+        }
+    }
+}
+
+/// Whether a page or an answer gives a CVV back: as an input's value or as
+/// a JSON field (a bare search would find three digits in any hex id).
+pub fn gives_cvv_back(body: &str, cvv: &str) -> bool {
+    body.contains(&format!("value=\"{cvv}\"")) || body.contains(&format!("\"cvv\":\"{cvv}\""))
 }
 
 pub fn card_fields<'a>(number: &'a str, cvv: &'a str) -> Vec<(&'static str, &'a str)> {

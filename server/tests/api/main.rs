@@ -1,6 +1,7 @@
 //! Integration tests: the real server on port 0 with a fresh SQLite file,
 //! driven over HTTP the way browsers (with and without JavaScript) drive it.
 
+mod carding;
 mod crash;
 mod cross_origin;
 mod documents;

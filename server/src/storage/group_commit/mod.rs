@@ -58,6 +58,9 @@ pub(super) struct BeginPayment {
     pub privacy_policy_edition: i64,
     pub user_agreement_edition: i64,
     pub at: DateTime<Utc>,
+    pub client: Option<String>,
+    pub browser: Option<String>,
+    pub card_fingerprint: Option<String>,
 }
 
 impl From<&NewPayment<'_>> for BeginPayment {
@@ -73,6 +76,9 @@ impl From<&NewPayment<'_>> for BeginPayment {
             privacy_policy_edition: i64::from(payment.privacy_policy_edition),
             user_agreement_edition: i64::from(payment.user_agreement_edition),
             at: payment.at,
+            client: payment.subjects.client.map(str::to_owned),
+            browser: payment.subjects.browser.map(str::to_owned),
+            card_fingerprint: payment.subjects.card_fingerprint.map(str::to_owned),
         }
     }
 }

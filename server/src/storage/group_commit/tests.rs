@@ -54,6 +54,9 @@ fn begin(id: &str) -> (Write, oneshot::Receiver<Result<Option<Money>, StoreError
         privacy_policy_edition: 1,
         user_agreement_edition: 1,
         at: Utc::now(),
+        client: None,
+        browser: None,
+        card_fingerprint: None,
     };
     (Write::Begin(payment, reply), answer)
 }

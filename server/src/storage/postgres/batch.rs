@@ -52,17 +52,19 @@ async fn write_batch(
         "WITH input AS (
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
                                 $6::text[], $7::text[], $8::bigint[], $9::bigint[],
-                                $10::timestamptz[])
+                                $10::timestamptz[], $20::text[], $21::text[], $22::text[])
              AS i (id, idempotency_key, code, card_brand, card_first6, card_last4,
-                   cardholder_name, privacy_policy_edition, user_agreement_edition, at)),
+                   cardholder_name, privacy_policy_edition, user_agreement_edition, at,
+                   client, browser, card_fingerprint)),
          begun AS (
            INSERT INTO payments
              (id, idempotency_key, code, amount_tyiyn, currency, card_brand,
               card_first6, card_last4, cardholder_name, status, created_at, updated_at,
-              privacy_policy_edition, user_agreement_edition)
+              privacy_policy_edition, user_agreement_edition, client, browser, card_fingerprint)
            SELECT i.id, i.idempotency_key, r.code, r.amount_tyiyn, 'KGS', i.card_brand,
                   i.card_first6, i.card_last4, i.cardholder_name, 'authorising', i.at, i.at,
-                  i.privacy_policy_edition, i.user_agreement_edition
+                  i.privacy_policy_edition, i.user_agreement_edition, i.client, i.browser,
+                  i.card_fingerprint
            FROM input i JOIN payment_requests r ON r.code = i.code
            WHERE r.status = 'awaiting_payment' AND r.expires_at > i.at
              AND i.privacy_policy_edition = ",
@@ -138,6 +140,24 @@ async fn write_batch(
     .bind(change(|c| c.challenge_url.as_deref()))
     .bind(changes.iter().map(|c| c.to.is_final()).collect::<Vec<_>>())
     .bind(changes.iter().map(|c| c.at).collect::<Vec<_>>())
+    .bind(
+        payments
+            .iter()
+            .map(|p| p.client.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        payments
+            .iter()
+            .map(|p| p.browser.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        payments
+            .iter()
+            .map(|p| p.card_fingerprint.as_deref())
+            .collect::<Vec<_>>(),
+    )
     .fetch_all(pool)
     .await?;
     let mut written = Written::default();

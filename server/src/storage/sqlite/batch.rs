@@ -21,9 +21,9 @@ pub(super) fn insert_authorising(
         "INSERT INTO payments
            (id, idempotency_key, code, amount_tyiyn, currency, card_brand,
             card_first6, card_last4, cardholder_name, status, created_at, updated_at,
-            privacy_policy_edition, user_agreement_edition)
+            privacy_policy_edition, user_agreement_edition, client, browser, card_fingerprint)
          SELECT ?1, ?2, r.code, r.amount_tyiyn, 'KGS', ?4, ?5, ?6, ?7, 'authorising', ?8, ?8,
-                ?9, ?10
+                ?9, ?10, ?11, ?12, ?13
          FROM payment_requests AS r
          WHERE r.code = ?3 AND r.status = 'awaiting_payment' AND r.expires_at > ?8
            AND ?9 = ",
@@ -54,6 +54,9 @@ pub(super) fn insert_authorising(
                     at,
                     p.privacy_policy_edition,
                     p.user_agreement_edition,
+                    p.client,
+                    p.browser,
+                    p.card_fingerprint,
                 ],
                 |row| row.get(0),
             )?

@@ -1,6 +1,10 @@
-//! Fresh databases for tests: a SQLite file in a temporary directory, or a new
-//! database on the PostgreSQL server the test command starts
-//! (`scripts/postgres.sh`, which exports `TOLEM_TEST_POSTGRES`).
+//! Test helpers, compiled only for tests: fresh databases (a SQLite file in
+//! a temporary directory, or a new database on the PostgreSQL server the
+//! test command starts with `scripts/postgres.sh`, which exports
+//! `TOLEM_TEST_POSTGRES`), and the watch that fails a test run whose servers
+//! sent a card number back or logged one ([`card_watch`]).
+
+pub mod card_watch;
 
 use sqlx::Connection;
 
