@@ -18,10 +18,11 @@ trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 
 source scripts/free_port.sh
 
-# start_server NAME: starts a server with demo data on a fresh SQLite file;
-# sets url_NAME and db_NAME.
+# start_server NAME [VAR=value ...]: starts a server with demo data on a
+# fresh SQLite file, with the settings given; sets url_NAME and db_NAME.
 start_server() {
   local name=$1 port
+  shift
   port=$(free_port)
   local db="sqlite://$work/$name.db?mode=rwc"
   LEPTOS_SITE_ADDR="127.0.0.1:$port" \
@@ -30,7 +31,7 @@ start_server() {
   TOLEM_DEMO_DATA=true \
   TOLEM_LOG=debug \
   TOLEM_ATTEMPT_LIMITS=false TOLEM_LOOKUPS_PER_MINUTE=0 \
-    ./target/debug/server >"$work/$name.log" 2>&1 &
+    env "$@" ./target/debug/server >"$work/$name.log" 2>&1 &
   local pid=$!
   pids+=("$pid")
   for _ in $(seq 1 120); do
@@ -42,15 +43,20 @@ start_server() {
   printf -v "db_$name" '%s' "$db"
 }
 
+# The specs run from one address: the limits on card testing are off but
+# on the guarded servers, where one decline is all a client may have.
 start_server main
 start_server isolated_js
 start_server isolated_nojs
+start_server guarded_js TOLEM_ATTEMPT_LIMITS=true TOLEM_DECLINES_PER_CLIENT=1
+start_server guarded_nojs TOLEM_ATTEMPT_LIMITS=true TOLEM_DECLINES_PER_CLIENT=1
 
 status=0
 (cd end2end && \
   TOLEM_BASE_URL="$url_main" \
   TOLEM_ISOLATED_JS_URL="$url_isolated_js" TOLEM_ISOLATED_JS_DATABASE_URL="$db_isolated_js" \
   TOLEM_ISOLATED_NOJS_URL="$url_isolated_nojs" TOLEM_ISOLATED_NOJS_DATABASE_URL="$db_isolated_nojs" \
+  TOLEM_GUARDED_JS_URL="$url_guarded_js" TOLEM_GUARDED_NOJS_URL="$url_guarded_nojs" \
   TOLEM_SERVER_BIN="$PWD/../target/debug/server" \
   npx playwright test) || status=$?
 
@@ -58,7 +64,7 @@ kill "${pids[@]}" 2>/dev/null || true
 wait "${pids[@]}" 2>/dev/null || true
 trap - EXIT
 
-for name in main isolated_js isolated_nojs; do
+for name in main isolated_js isolated_nojs guarded_js guarded_nojs; do
   python3 scripts/check_no_card_data.py "$work/$name.db" "$work/$name.log" \
     "4111 1111 1111 1111" "4000 0000 0000 0002" "4111 1111 1111 1112" "5555 5555 5555 4444" \
     "4000 0000 0000 3055" "4000 0000 0000 3220" "4000 0000 0000 0259" \

@@ -1,6 +1,6 @@
-//! Paying: the card form's island ([`island`]), the `pay` server function
-//! it calls and whose body the no-JavaScript form post runs too ([`flow`],
-//! server only), and the one rule from the outcome of a submit to what
+//! Paying: the card form's island ([`island`]) and its texts (`text`), the
+//! `pay` server function it calls and whose body the no-JavaScript form
+//! post runs too ([`flow`], server only), and the one rule from the outcome of a submit to what
 //! happens next ([`next`]), which the island, the no-JS handler and the pay
 //! page all follow.
 
@@ -8,6 +8,7 @@
 pub mod flow;
 pub mod island;
 pub mod next;
+mod text;
 
 pub use next::{FormAgain, NextStep, next_step};
 

@@ -17,8 +17,11 @@ use std::time::{Duration, Instant};
 
 /// The name of the generated pseudonym key in the database's secrets.
 const KEY_NAME: &str = "attempt-pseudonym-key";
-/// How long one server trusts its reading of the site's decline share.
-const TRIPWIRE_FRESH: Duration = Duration::from_secs(1);
+/// How long one server trusts its reading of the site's decline share: a
+/// bot pays a few hundred times a second, a reading a second old would let
+/// hundreds through; ten readings a second of one indexed count are cheap
+/// at a payment site's volume (a window's rows, not the table's).
+const TRIPWIRE_FRESH: Duration = Duration::from_millis(100);
 
 /// The pseudonyms an attempt is counted under.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,7 +155,7 @@ impl Guard {
     }
 
     /// Whether the site's declines are over the tripwire's share, read at
-    /// most once a second per server; the moment it trips or clears is
+    /// most every [`TRIPWIRE_FRESH`] per server; the moment it trips or clears is
     /// logged (the trip as an alert for the operator).
     async fn tripped(&self, now: DateTime<Utc>) -> Result<bool, StoreError> {
         if let Ok(reading) = self.tripwire.lock()

@@ -310,3 +310,42 @@ fn the_limits_on_clients_leave_every_legitimate_request_room() {
     let sandbox_enough = with(sandbox(), &[("TOLEM_REQUEST_TIMEOUT_SECS", "3")]);
     assert!(parse(&sandbox_enough).is_ok());
 }
+
+#[test]
+fn the_limits_on_card_testing_are_on_by_default_and_each_can_be_set() {
+    let config = parse(&sandbox()).unwrap();
+    assert_eq!(config.abuse, crate::abuse::AbuseLimits::default());
+    assert!(config.abuse.enabled);
+    let set = parse(&with(
+        sandbox(),
+        &[
+            ("TOLEM_DECLINES_PER_CARD", "2"),
+            ("TOLEM_TRIPWIRE_DECLINE_PERCENT", "0"),
+            ("TOLEM_LOOKUPS_PER_MINUTE", "0"),
+            ("TOLEM_COOL_DOWN_SECS", "60"),
+        ],
+    ))
+    .unwrap();
+    assert_eq!(set.abuse.per_card.declines, 2);
+    assert_eq!(
+        set.abuse.tripwire_decline_percent, 0,
+        "0 turns the tripwire off"
+    );
+    assert_eq!(set.abuse.lookups_per_minute, 0, "0: no limit on lookups");
+    assert_eq!(set.abuse.cool_down, Duration::from_secs(60));
+    assert_eq!(
+        refused(&with(
+            sandbox(),
+            &[("TOLEM_TRIPWIRE_DECLINE_PERCENT", "150")]
+        )),
+        "TOLEM_TRIPWIRE_DECLINE_PERCENT"
+    );
+    assert_eq!(
+        refused(&with(sandbox(), &[("TOLEM_DECLINES_PER_CLIENT", "0")])),
+        "TOLEM_DECLINES_PER_CLIENT"
+    );
+    assert!(
+        !Config::local("sqlite::memory:", ".").abuse.enabled,
+        "tests pay from one address"
+    );
+}

@@ -194,7 +194,7 @@ async fn the_reasons_that_help_a_tester_read_as_one_and_are_kept_precisely() {
 async fn lookups_are_throttled_per_client_and_cost_the_same_known_or_not() {
     let app = guarded(AbuseLimits {
         lookups_per_minute: 5,
-        lookup_floor: Duration::from_millis(80),
+        lookup_floor: Duration::from_millis(300),
         ..AbuseLimits::default()
     })
     .await;
@@ -241,10 +241,12 @@ async fn lookups_are_throttled_per_client_and_cost_the_same_known_or_not() {
     known.sort();
     unknown.sort();
     let (k, u) = (known[2], unknown[2]);
-    assert!(k >= Duration::from_millis(80) && u >= Duration::from_millis(80));
+    // The floor is far above a render's time even on a busy test machine,
+    // so both answer at the floor and differ by scheduling noise only.
+    assert!(k >= Duration::from_millis(300) && u >= Duration::from_millis(300));
     let gap = k.abs_diff(u);
     assert!(
-        gap < Duration::from_millis(20),
+        gap < Duration::from_millis(60),
         "known {k:?}, unknown {u:?}"
     );
 }
@@ -273,8 +275,8 @@ async fn past_the_tripwire_clients_that_never_paid_get_one_attempt_per_cool_down
         let response = pay_from(&app, &address, &codes[1 + n], &stolen_card(n as u32)).await;
         assert_eq!(response.status(), 200);
     }
-    // Each server reads the site's share at most once a second.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Each server reads the site's share at most ten times a second.
+    tokio::time::sleep(Duration::from_millis(150)).await;
     let calls = app.calls();
     let again = pay_from(&app, "203.0.113.0", &codes[11], &stolen_card(50)).await;
     assert_eq!(again.status(), 429, "a tester's second attempt");
@@ -289,4 +291,57 @@ async fn past_the_tripwire_clients_that_never_paid_get_one_attempt_per_cool_down
         200,
         "a client who paid is not held back"
     );
+}
+
+#[tokio::test]
+async fn a_browser_is_counted_by_its_cookie_whatever_its_address() {
+    let app = guarded(AbuseLimits {
+        per_client: Limit {
+            attempts: 100,
+            declines: 2,
+        },
+        per_card: LOOSE,
+        per_code: LOOSE,
+        tripwire_decline_percent: 0,
+        ..AbuseLimits::default()
+    })
+    .await;
+    let page = app.get("/pay/11202600000006").await;
+    let cookie = page.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let id = cookie.split(';').next().unwrap().to_string();
+    assert!(id.starts_with("tolem_browser=") && id.len() == "tolem_browser=".len() + 32);
+    let again = app
+        .client
+        .get(app.url("/pay/11202600000006"))
+        .header("cookie", &id)
+        .send()
+        .await
+        .unwrap();
+    assert!(again.headers().get("set-cookie").is_none(), "given once");
+
+    let codes = payable_codes(app.payments.store.as_ref(), 60, 4).await;
+    let from = |address: String, code: &str, number: String| {
+        app.client
+            .post(app.url("/api/pay"))
+            .header("x-forwarded-for", address)
+            .header("cookie", &id)
+            .json(&pay_body(code, &new_key(), &number))
+            .send()
+    };
+    for (n, code) in codes[..2].iter().enumerate() {
+        let response = from(format!("192.0.2.{n}"), code, stolen_card(300 + n as u32));
+        assert_eq!(response.await.unwrap().status(), 200);
+    }
+    let refused = from("192.0.2.9".into(), &codes[2], APPROVED_CARD.into()).await;
+    assert_eq!(
+        refused.unwrap().status(),
+        429,
+        "the same browser from a third address"
+    );
+    let without = pay_from(&app, "192.0.2.9", &codes[3], APPROVED_CARD).await;
+    assert_eq!(without.status(), 200, "that address without the cookie");
 }

@@ -150,6 +150,9 @@ async fn a_form_without_a_key_is_sent_back_with_one() {
     let html = response.text().await.unwrap();
     assert!(form_key_in(&html).is_some_and(|k| k.len() == 32));
     assert!(html.contains(r#"value="aibek asanov""#), "typed name kept");
-    assert!(html.contains("(Visa •••• 1111)"), "the number named, not sent back");
+    assert!(
+        html.contains("(Visa •••• 1111)"),
+        "the number named, not sent back"
+    );
     assert_eq!(app.calls(), 0);
 }
