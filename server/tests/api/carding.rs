@@ -16,8 +16,13 @@ const LOOSE: Limit = Limit {
 async fn guarded(limits: AbuseLimits) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let url = server::testing::sqlite_url(dir.path());
+    guarded_on(dir, &url, limits).await
+}
+
+/// A server with `limits` on the database at `url`, behind a proxy.
+async fn guarded_on(dir: tempfile::TempDir, url: &str, limits: AbuseLimits) -> TestApp {
     let mut config = test_config(
-        &url,
+        url,
         ProcessorKind::Sandbox,
         &dir.path().display().to_string(),
     );
@@ -344,4 +349,35 @@ async fn a_browser_is_counted_by_its_cookie_whatever_its_address() {
     );
     let without = pay_from(&app, "192.0.2.9", &codes[3], APPROVED_CARD).await;
     assert_eq!(without.status(), 200, "that address without the cookie");
+}
+
+#[tokio::test]
+async fn the_limits_hold_across_two_servers_on_one_postgres() {
+    let url = server::testing::fresh_postgres_url().await;
+    let limits = AbuseLimits {
+        per_client: Limit {
+            attempts: 100,
+            declines: 2,
+        },
+        per_card: LOOSE,
+        per_code: LOOSE,
+        tripwire_decline_percent: 0,
+        ..AbuseLimits::default()
+    };
+    let first = guarded_on(tempfile::tempdir().unwrap(), &url, limits.clone()).await;
+    let second = guarded_on(tempfile::tempdir().unwrap(), &url, limits).await;
+    let codes = payable_codes(first.payments.store.as_ref(), 80, 4).await;
+    for (n, app) in [&first, &second].into_iter().enumerate() {
+        let response = pay_from(app, "203.0.113.77", &codes[n], &stolen_card(400 + n as u32)).await;
+        assert_eq!(response.status(), 200);
+    }
+    for app in [&first, &second] {
+        let refused = pay_from(app, "203.0.113.77", &codes[2], APPROVED_CARD).await;
+        assert_eq!(
+            refused.status(),
+            429,
+            "each server counts the other's declines"
+        );
+    }
+    assert_eq!(first.calls() + second.calls(), 2);
 }
