@@ -32,9 +32,10 @@ use app::api::PayError;
 use app::messages::Msg;
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::convert::Infallible;
 use std::sync::Mutex;
@@ -62,9 +63,29 @@ where
                 limits.max_concurrent_requests,
             ))
             .timeout(limits.request_timeout)
+            .layer(axum::middleware::from_fn(explain_too_large))
             .layer(RequestBodyLimitLayer::new(limits.body_limit))
             .layer(RequestBodyTimeoutLayer::new(limits.request_timeout)),
     )
+}
+
+/// A body over the limit is refused by tower-http (or by an extractor that
+/// reads past it) with a bare 413: the citizen reads why, in their language.
+async fn explain_too_large(asker: Asker, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
+        return response;
+    }
+    let mut refused = refusal(
+        &asker,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        Msg::RequestTooLarge,
+        &PayError::Internal,
+        0,
+    );
+    // Sending the same again will not help: no `Retry-After`.
+    refused.headers_mut().remove(header::RETRY_AFTER);
+    refused
 }
 
 /// Health and the acquirer's notifications (which read at most 64 KiB

@@ -148,10 +148,22 @@ async fn a_body_larger_than_any_form_is_refused_413() {
         .await
         .unwrap();
     assert_eq!(feedback.status(), 413, "feedback");
+    assert!(
+        feedback.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = feedback.text().await.unwrap();
+    assert!(page.contains("Отправлено слишком много данных"), "{page}");
     let mut body = pay_body("11202600000006", &new_key(), APPROVED_CARD);
     body["form"]["cardholder"] = big.clone().into();
-    let (status, _) = call_pay(&app, &body).await;
+    let (status, answer) = call_pay(&app, &body).await;
     assert_eq!(status, 413, "/api/pay");
+    assert_eq!(
+        pay_outcome(status, &answer),
+        Err(app::api::PayError::Internal)
+    );
     let mut fields = card_fields(APPROVED_CARD, CVV);
     fields.push(("padding", big.as_str()));
     let form = app
