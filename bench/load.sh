@@ -50,8 +50,13 @@ run_backend() {
   echo "== $backend"
   "$load" seed --database-url "$url" --count "$codes" | sed 's/^/  /'
   local port; port=$(free_port)
+  # The load generator stands for many citizens: its payments name each
+  # payer's address (X-Forwarded-For), so the limits on payment attempts
+  # are on as in production; its lookups all come from one client, so the
+  # lookup throttle and its time floor (latency by design, not work) are off.
   LEPTOS_SITE_ADDR="127.0.0.1:$port" DATABASE_URL="$url" TOLEM_DEMO_DATA=true \
     TOLEM_PROCESSOR=sandbox TOLEM_TEST_MODE=true \
+    TOLEM_BEHIND_PROXY=true TOLEM_LOOKUPS_PER_MINUTE=0 TOLEM_LOOKUP_FLOOR_MS=0 \
     TOLEM_LOG=warn ./target/release/server >"$work/$backend.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 100); do

@@ -222,10 +222,14 @@ async fn drive_at_rate(per_second: usize, first: usize, count: usize, op: Op) ->
     }
 }
 
+/// With the limits on card testing as in production (every payer has an
+/// address and a card of its own, so none is reached), behind a proxy.
 fn config(database_url: &str) -> Config {
     Config {
         demo_data: false,
         support_phones: vec!["(0312) 98-61-90".into()],
+        behind_proxy: true,
+        abuse: server::abuse::AbuseLimits::default(),
         ..Config::local(database_url, "target/site")
     }
 }

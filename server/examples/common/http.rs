@@ -30,11 +30,18 @@ impl Connections {
         }
     }
 
-    /// Posts `body` as JSON to `path`.
-    pub async fn post_json(&self, path: &str, body: &str) -> Result<Answer, String> {
+    /// Posts `body` as JSON to `path`, as the client at `forwarded_for`
+    /// behind a proxy.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &str,
+        forwarded_for: &str,
+    ) -> Result<Answer, String> {
         let request = format!(
             "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
-             Accept: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+             Accept: application/json\r\nX-Forwarded-For: {forwarded_for}\r\n\
+             Content-Length: {}\r\n\r\n{body}",
             self.address,
             body.len()
         );
