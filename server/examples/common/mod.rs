@@ -92,9 +92,7 @@ pub async fn pay(connections: &Connections, n: usize) -> Result<String, String> 
         }
     })
     .to_string();
-    let answer = connections
-        .post_json("/api/pay", &body, &client(n))
-        .await?;
+    let answer = connections.post_json("/api/pay", &body, &client(n)).await?;
     // Only `Paid` carries a receipt: a decline or a challenge answers 200 too.
     let receipt = serde_json::from_str::<serde_json::Value>(&answer.body)
         .ok()

@@ -94,23 +94,32 @@ impl Guard {
 
     /// The pseudonyms of an attempt: the card only by its keyed
     /// fingerprint, the browser's id as the cookie carried it (a random id
-    /// of ours, nothing of the person).
-    pub fn attempt(&self, client: &Client, number: &CardNumber) -> Attempt {
+    /// of ours, nothing of the person). None while the limits are off:
+    /// nothing is kept that nothing counts.
+    pub fn attempt(&self, client: &Client, number: &CardNumber) -> Option<Attempt> {
+        if !self.limits.enabled {
+            return None;
+        }
         let card = zeroize::Zeroizing::new(format!("card:{}", number.expose_digits()));
-        Attempt {
+        Some(Attempt {
             client: self
                 .pseudonyms
                 .of(format!("address:{}", client.address).as_bytes()),
             browser: client.browser.clone(),
             card: self.pseudonyms.of(card.as_bytes()),
-        }
+        })
     }
 
-    /// Whether the attempt may go on to the acquirer.
-    pub async fn admit(&self, attempt: &Attempt, code: &PaymentCode) -> Result<(), AdmitError> {
-        if !self.limits.enabled {
+    /// Whether the attempt may go on to the acquirer (always, with the
+    /// limits off).
+    pub async fn admit(
+        &self,
+        attempt: Option<&Attempt>,
+        code: &PaymentCode,
+    ) -> Result<(), AdmitError> {
+        let Some(attempt) = attempt else {
             return Ok(());
-        }
+        };
         let now = (self.clock)();
         let since = now - chrono_of(self.limits.window);
         let tallies = self
@@ -158,6 +167,9 @@ impl Guard {
     /// most every [`TRIPWIRE_FRESH`] per server; the moment it trips or clears is
     /// logged (the trip as an alert for the operator).
     async fn tripped(&self, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        if self.limits.tripwire_decline_percent == 0 {
+            return Ok(false);
+        }
         if let Ok(reading) = self.tripwire.lock()
             && reading
                 .read_at

@@ -4,7 +4,7 @@
 
 use super::outcome::{Settlement, decline_of, outcome_in, outcome_of};
 use super::{Payments, REPLAY_POLL, internal, new_idempotency_key, new_payment_id};
-use crate::abuse::velocity::AdmitError;
+use crate::abuse::velocity::{AdmitError, Attempt};
 use crate::processor::Authorisation;
 use crate::storage::{NewPayment, PaymentRecord, StoreError};
 use app::paths;
@@ -135,7 +135,7 @@ impl PaymentService for Payments {
         // The limits on card testing come first: a refused attempt leaves
         // no record and never reaches the acquirer.
         let attempt = self.guard.attempt(client, &card.number);
-        match self.guard.admit(&attempt, code).await {
+        match self.guard.admit(attempt.as_ref(), code).await {
             Ok(()) => {}
             Err(AdmitError::Refused(refused)) => {
                 tracing::warn!(code = %code, over = ?refused.over, "payment attempt refused: over the limits on card testing");
@@ -163,7 +163,7 @@ impl PaymentService for Payments {
                 privacy_policy_edition: accepted.privacy_policy,
                 user_agreement_edition: accepted.user_agreement,
                 at: begun_at,
-                subjects: attempt.subjects(),
+                subjects: attempt.as_ref().map(Attempt::subjects).unwrap_or_default(),
             })
             .await;
         let amount = match begun {
