@@ -122,11 +122,38 @@ impl Guard {
         };
         let now = (self.clock)();
         let since = now - chrono_of(self.limits.window);
-        let tallies = self
+        let limits = &self.limits;
+        // Attempts first, from the indexes alone; their declines (which read
+        // the payments) only when a subject made as many attempts as some
+        // limit allows declines, since a first attempt never needs them.
+        let attempts = self
             .store
-            .tallies(attempt.subjects(), code, since)
+            .tallies(attempt.subjects(), code, since, false)
             .await
             .map_err(AdmitError::Store)?;
+        let fewest_declines = limits
+            .per_client
+            .declines
+            .min(limits.per_card.declines)
+            .min(limits.per_code.declines);
+        let busiest = [
+            attempts.client,
+            attempts.browser,
+            attempts.card,
+            attempts.code,
+        ]
+        .iter()
+        .map(|t| t.attempts)
+        .max()
+        .unwrap_or(0);
+        let tallies = if busiest >= fewest_declines {
+            self.store
+                .tallies(attempt.subjects(), code, since, true)
+                .await
+                .map_err(AdmitError::Store)?
+        } else {
+            attempts
+        };
         let limits = &self.limits;
         for (tally, limit, which) in [
             (tallies.client, limits.per_client, Over::Client),
@@ -150,7 +177,12 @@ impl Guard {
         {
             let recent = self
                 .store
-                .tallies(attempt.subjects(), code, now - chrono_of(limits.cool_down))
+                .tallies(
+                    attempt.subjects(),
+                    code,
+                    now - chrono_of(limits.cool_down),
+                    false,
+                )
                 .await
                 .map_err(AdmitError::Store)?;
             if recent.client.attempts > 0 || recent.browser.attempts > 0 {

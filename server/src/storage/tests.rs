@@ -529,7 +529,21 @@ async fn attempts_are_tallied_by_subject_and_by_site(postgres: bool) {
         browser: Some("nobody"),
         card_fingerprint: Some("card-1"),
     };
-    let tallies = f.store.tallies(subjects, &f.code, before).await.unwrap();
+    let tallies = f
+        .store
+        .tallies(subjects, &f.code, before, true)
+        .await
+        .unwrap();
+    let attempts_only = f
+        .store
+        .tallies(subjects, &f.code, before, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (attempts_only.client.attempts, attempts_only.client.declines),
+        (2, 0),
+        "attempts alone"
+    );
     let two_one = Tally {
         attempts: 2,
         declines: 1,
@@ -539,7 +553,11 @@ async fn attempts_are_tallied_by_subject_and_by_site(postgres: bool) {
     assert_eq!(tallies.code, two_one);
     assert_eq!(tallies.browser, Tally::default());
     let later = Utc::now() + chrono::Duration::seconds(1);
-    let none = f.store.tallies(subjects, &f.code, later).await.unwrap();
+    let none = f
+        .store
+        .tallies(subjects, &f.code, later, true)
+        .await
+        .unwrap();
     assert_eq!(none.client, Tally::default(), "outside the window");
     assert_eq!(f.store.site_tally(before).await.unwrap(), two_one);
     assert!(!f.store.ever_paid(subjects).await.unwrap());

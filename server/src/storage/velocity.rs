@@ -1,9 +1,10 @@
 //! What the limits on card testing (`crate::abuse`) read: how many attempts
 //! each of an attempt's subjects made since a time and how many of them
-//! were declined, the site's attempts and declines, and whether a client
-//! ever paid. The payments are the counters (each attempt that reached the
-//! acquirer is a row carrying its subjects), so these are reads only, the
-//! same on every server of one database.
+//! were declined, the site's latest attempts and declines, and whether a
+//! client ever paid. Each attempt that reached the acquirer is a row of
+//! `attempts`, written with its payment (the group commit) and never
+//! changed; its payment says whether it was declined. These are reads only,
+//! the same on every server of one database.
 
 use super::backend::Backend;
 use super::store::SqlStore;
@@ -32,12 +33,15 @@ pub struct Tallies {
 #[async_trait]
 pub trait VelocityStore: Send + Sync {
     /// The attempts made since `since` by each subject (a subject that is
-    /// `None` made none).
+    /// `None` made none), and how many were declined when `declines` asks
+    /// (else 0: counting them reads the payments, counting attempts only
+    /// their index).
     async fn tallies(
         &self,
         subjects: Subjects<'_>,
         code: &PaymentCode,
         since: DateTime<Utc>,
+        declines: bool,
     ) -> Result<Tallies, StoreError>;
     /// The site's latest attempts since `since` (at most [`SITE_SAMPLE`]).
     async fn site_tally(&self, since: DateTime<Utc>) -> Result<Tally, StoreError>;
@@ -45,19 +49,29 @@ pub trait VelocityStore: Send + Sync {
     async fn ever_paid(&self, subjects: Subjects<'_>) -> Result<bool, StoreError>;
 }
 
-/// A subject's attempts and declines since a time: two counts over one
-/// range of its index, the second reading the status of those few rows.
+/// A subject's attempts since a time (a range of its index of attempts)
+/// and how many of them were declined (the status of those few payments).
 macro_rules! tally_of {
     ($column:literal) => {
         concat!(
-            "(SELECT COUNT(*) FROM payments WHERE ",
+            "(SELECT COUNT(*) FROM attempts WHERE ",
             $column,
-            " = ? AND created_at >= ?), (SELECT COUNT(*) FROM payments WHERE ",
+            " = ? AND created_at >= ?), (SELECT COUNT(*) FROM attempts a
+               JOIN payments p ON p.id = a.payment_id
+             WHERE a.",
             $column,
-            " = ? AND created_at >= ? AND status = 'declined')"
+            " = ? AND a.created_at >= ? AND p.status = 'declined')"
         )
     };
 }
+
+/// One row: the attempts of each subject, in the order of [`Tallies`]'s
+/// fields, from the indexes alone.
+const ATTEMPTS: &str = "SELECT
+       (SELECT COUNT(*) FROM attempts WHERE client = ? AND created_at >= ?),
+       (SELECT COUNT(*) FROM attempts WHERE browser = ? AND created_at >= ?),
+       (SELECT COUNT(*) FROM attempts WHERE card_fingerprint = ? AND created_at >= ?),
+       (SELECT COUNT(*) FROM attempts WHERE code = ? AND created_at >= ?)";
 
 /// One row: attempts and declines of each subject, in the order of
 /// [`Tallies`]'s fields.
@@ -76,15 +90,18 @@ const TALLIES: &str = concat!(
 /// hundred attempts says what the whole window would, and the reading
 /// costs the same however busy the site is.
 const SITE_TALLY: &str = "SELECT COUNT(*),
-       COALESCE(SUM(CASE WHEN status = 'declined' THEN 1 ELSE 0 END), 0)
-     FROM (SELECT status FROM payments WHERE created_at >= ?
-           ORDER BY created_at DESC LIMIT ?) latest";
+       COALESCE(SUM(CASE WHEN p.status = 'declined' THEN 1 ELSE 0 END), 0)
+     FROM (SELECT payment_id FROM attempts WHERE created_at >= ?
+           ORDER BY created_at DESC LIMIT ?) latest
+     JOIN payments p ON p.id = latest.payment_id";
 /// How many of the latest attempts the tripwire reads.
 pub const SITE_SAMPLE: i64 = 200;
 const EVER_PAID: &str = "SELECT COUNT(*) FROM (
-       SELECT 1 FROM payments WHERE client = ? AND status = 'succeeded'
+       SELECT 1 FROM attempts a JOIN payments p ON p.id = a.payment_id
+       WHERE a.client = ? AND p.status = 'succeeded'
        UNION ALL
-       SELECT 1 FROM payments WHERE browser = ? AND status = 'succeeded'
+       SELECT 1 FROM attempts a JOIN payments p ON p.id = a.payment_id
+       WHERE a.browser = ? AND p.status = 'succeeded'
      ) paid";
 
 fn tally_at(row: &dyn Row, first: usize) -> Result<Tally, StoreError> {
@@ -101,12 +118,13 @@ impl<B: Backend> VelocityStore for SqlStore<B> {
         subjects: Subjects<'_>,
         code: &PaymentCode,
         since: DateTime<Utc>,
+        declines: bool,
     ) -> Result<Tallies, StoreError> {
         let (client, browser, card) =
             (subjects.client, subjects.browser, subjects.card_fingerprint);
         let code = code.as_str();
-        self.backend()
-            .fetch(
+        let (statement, decode): (_, super::values::Decode<Tallies>) = if declines {
+            (
                 statement!(
                     TALLIES, client, since, client, since, browser, since, browser, since, card,
                     since, card, since, code, since, code, since,
@@ -120,6 +138,29 @@ impl<B: Backend> VelocityStore for SqlStore<B> {
                     })
                 },
             )
+        } else {
+            (
+                statement!(
+                    ATTEMPTS, client, since, browser, since, card, since, code, since
+                ),
+                |row| {
+                    let attempts = |column| -> Result<Tally, StoreError> {
+                        Ok(Tally {
+                            attempts: required(row.int(column)?, "attempts")?,
+                            declines: 0,
+                        })
+                    };
+                    Ok(Tallies {
+                        client: attempts(0)?,
+                        browser: attempts(1)?,
+                        card: attempts(2)?,
+                        code: attempts(3)?,
+                    })
+                },
+            )
+        };
+        self.backend()
+            .fetch(statement, decode)
             .await?
             .into_iter()
             .next()

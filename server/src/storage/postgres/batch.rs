@@ -60,11 +60,10 @@ async fn write_batch(
            INSERT INTO payments
              (id, idempotency_key, code, amount_tyiyn, currency, card_brand,
               card_first6, card_last4, cardholder_name, status, created_at, updated_at,
-              privacy_policy_edition, user_agreement_edition, client, browser, card_fingerprint)
+              privacy_policy_edition, user_agreement_edition)
            SELECT i.id, i.idempotency_key, r.code, r.amount_tyiyn, 'KGS', i.card_brand,
                   i.card_first6, i.card_last4, i.cardholder_name, 'authorising', i.at, i.at,
-                  i.privacy_policy_edition, i.user_agreement_edition, i.client, i.browser,
-                  i.card_fingerprint
+                  i.privacy_policy_edition, i.user_agreement_edition
            FROM input i JOIN payment_requests r ON r.code = i.code
            WHERE r.status = 'awaiting_payment' AND r.expires_at > i.at
              AND i.privacy_policy_edition = ",
@@ -76,6 +75,11 @@ async fn write_batch(
         " ORDER BY r.code
            ON CONFLICT DO NOTHING
            RETURNING id, amount_tyiyn, created_at),
+         attempted AS (
+           INSERT INTO attempts (payment_id, client, browser, card_fingerprint, code, created_at)
+           SELECT i.id, i.client, i.browser, i.card_fingerprint, i.code, i.at
+           FROM input i JOIN begun ON begun.id = i.id
+           WHERE i.client IS NOT NULL),
          begun_events AS (
            INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
            SELECT begun.id, e.from_state, e.to_state, e.reason, begun.created_at

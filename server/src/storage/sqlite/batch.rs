@@ -21,9 +21,9 @@ pub(super) fn insert_authorising(
         "INSERT INTO payments
            (id, idempotency_key, code, amount_tyiyn, currency, card_brand,
             card_first6, card_last4, cardholder_name, status, created_at, updated_at,
-            privacy_policy_edition, user_agreement_edition, client, browser, card_fingerprint)
+            privacy_policy_edition, user_agreement_edition)
          SELECT ?1, ?2, r.code, r.amount_tyiyn, 'KGS', ?4, ?5, ?6, ?7, 'authorising', ?8, ?8,
-                ?9, ?10, ?11, ?12, ?13
+                ?9, ?10
          FROM payment_requests AS r
          WHERE r.code = ?3 AND r.status = 'awaiting_payment' AND r.expires_at > ?8
            AND ?9 = ",
@@ -37,6 +37,10 @@ pub(super) fn insert_authorising(
         "INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
          VALUES (?1, NULL, 'created', 'form submitted', ?2),
                 (?1, 'created', 'authorising', 'sending to the acquirer', ?2)",
+    )?;
+    let mut attempts = tx.prepare_cached(
+        "INSERT INTO attempts (payment_id, client, browser, card_fingerprint, code, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     let mut begun = HashMap::with_capacity(payments.len());
     for p in payments {
@@ -54,9 +58,6 @@ pub(super) fn insert_authorising(
                     at,
                     p.privacy_policy_edition,
                     p.user_agreement_edition,
-                    p.client,
-                    p.browser,
-                    p.card_fingerprint,
                 ],
                 |row| row.get(0),
             )?
@@ -64,6 +65,16 @@ pub(super) fn insert_authorising(
             .transpose()?;
         let Some(amount) = amount else { continue };
         events.execute(params![p.id, at])?;
+        if p.client.is_some() {
+            attempts.execute(params![
+                p.id,
+                p.client,
+                p.browser,
+                p.card_fingerprint,
+                p.code,
+                at
+            ])?;
+        }
         let amount = Money::from_tyiyn(amount).map_err(|_| StoreError::Corrupt("amount"))?;
         begun.insert(p.id.clone(), amount);
     }
