@@ -83,6 +83,9 @@ impl Payments {
                 // The precise reason of a decline is the operator's; the
                 // citizen reads one message for those that help a tester.
                 tracing::info!(payment_id = %id, code = %code, state = %to, decline = decline.map(|d| d.as_str()), "payment submitted");
+                if to == PaymentState::Declined {
+                    self.guard.saw_decline();
+                }
                 outcome_in(&id, to, decline)
             }
             // A notification or another server settled it first: theirs stands.
