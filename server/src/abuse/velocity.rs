@@ -162,7 +162,6 @@ impl Guard {
         } else {
             attempts
         };
-        let limits = &self.limits;
         for (tally, limit, which) in [
             (tallies.client, limits.per_client, Over::Client),
             (tallies.browser, limits.per_client, Over::Browser),
@@ -252,9 +251,7 @@ impl Guard {
         }
         Ok(tripped)
     }
-}
 
-impl Guard {
     /// One of this server's attempts was declined: the tripwire's reading
     /// is renewed early after a few.
     pub fn saw_decline(&self) {

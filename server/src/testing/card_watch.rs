@@ -122,7 +122,9 @@ pub struct LogScan;
 impl std::io::Write for LogScan {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let line = String::from_utf8_lossy(buf);
-        check(|| format!("a log line: {}", line.trim()), &line);
+        // The leak is named by its first six digits only: the line itself
+        // would print the number into the test's output.
+        check(|| "a log line".to_string(), &line);
         Ok(buf.len())
     }
 
