@@ -3,6 +3,14 @@
 //! The citizen copies it from a receipt or an SMS, so spaces and hyphens are
 //! tolerated. Unlike card data it is not secret: it only identifies what is
 //! being paid for, so it may be displayed and logged.
+//!
+//! Codes issued through the agency API ([`PaymentCode::issue`]) have
+//! [`ISSUED_DIGITS`] digits: the service's prefix, random digits, and a
+//! check digit (Damm's algorithm, which catches every single mistyped digit
+//! and every swap of two neighbouring digits), so a typo is caught before
+//! any lookup and guessing a code is hopeless. Codes of other lengths (the
+//! demonstration's, those issued before) carry no check digit and are
+//! parsed as they always were.
 
 use std::fmt;
 use std::str::FromStr;
@@ -61,6 +69,15 @@ impl ServiceKind {
     pub fn from_str_opt(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
+
+    /// The prefix of its codes.
+    #[must_use]
+    pub fn prefix(self) -> &'static str {
+        SERVICE_PREFIXES
+            .iter()
+            .find(|&&(_, kind)| kind == self)
+            .map_or("", |&(prefix, _)| prefix)
+    }
 }
 
 /// Which code prefix belongs to which service. Kept as data so a new service
@@ -71,6 +88,34 @@ pub const SERVICE_PREFIXES: &[(&str, ServiceKind)] = &[
     ("13", ServiceKind::MekenCard),
 ];
 
+/// Digits of a code issued through the agency API: prefix (2), random (13),
+/// check digit (1).
+pub const ISSUED_DIGITS: usize = 16;
+/// Random digits of an issued code.
+pub const ISSUED_RANDOM_DIGITS: usize = ISSUED_DIGITS - 3;
+
+/// Damm's quasigroup of order 10 (the table of his 2004 thesis).
+const DAMM: [[u8; 10]; 10] = [
+    [0, 3, 1, 7, 5, 9, 8, 6, 4, 2],
+    [7, 0, 9, 2, 1, 5, 4, 8, 6, 3],
+    [4, 2, 0, 6, 8, 7, 1, 3, 5, 9],
+    [1, 7, 5, 0, 9, 8, 3, 4, 2, 6],
+    [6, 1, 2, 3, 0, 4, 5, 9, 7, 8],
+    [3, 6, 7, 4, 2, 0, 9, 5, 8, 1],
+    [5, 8, 6, 9, 7, 2, 0, 1, 3, 4],
+    [8, 9, 4, 5, 3, 6, 2, 0, 1, 7],
+    [9, 4, 3, 8, 6, 1, 7, 2, 0, 5],
+    [2, 5, 8, 1, 4, 3, 6, 7, 9, 0],
+];
+
+/// Damm's interim digit of `digits` (ASCII digits): 0 when the last digit
+/// is the check digit of those before it.
+fn damm(digits: &str) -> u8 {
+    digits.bytes().fold(0, |interim, d| {
+        DAMM[usize::from(interim)][usize::from(d - b'0')]
+    })
+}
+
 /// Why a payment code was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PaymentCodeError {
@@ -80,14 +125,18 @@ pub enum PaymentCodeError {
     InvalidCharacters,
     /// Not between 10 and 20 digits.
     WrongLength,
+    /// An issued code whose check digit does not match: a digit was
+    /// mistyped or two were swapped.
+    CheckDigit,
 }
 
 impl PaymentCodeError {
     /// Every error, for checks that each has a message.
-    pub const ALL: [PaymentCodeError; 3] = [
+    pub const ALL: [PaymentCodeError; 4] = [
         PaymentCodeError::Empty,
         PaymentCodeError::InvalidCharacters,
         PaymentCodeError::WrongLength,
+        PaymentCodeError::CheckDigit,
     ];
 
     /// Translation key for this error.
@@ -97,6 +146,7 @@ impl PaymentCodeError {
             PaymentCodeError::Empty => "code_empty",
             PaymentCodeError::InvalidCharacters => "code_invalid_characters",
             PaymentCodeError::WrongLength => "code_wrong_length",
+            PaymentCodeError::CheckDigit => "code_mistyped",
         }
     }
 }
@@ -107,6 +157,7 @@ impl fmt::Display for PaymentCodeError {
             PaymentCodeError::Empty => "payment code is empty",
             PaymentCodeError::InvalidCharacters => "payment code may contain only digits",
             PaymentCodeError::WrongLength => "payment code has the wrong number of digits",
+            PaymentCodeError::CheckDigit => "payment code has a mistyped digit",
         })
     }
 }
@@ -145,7 +196,24 @@ impl PaymentCode {
         if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits.len()) {
             return Err(PaymentCodeError::WrongLength);
         }
-        Ok(PaymentCode(digits))
+        let code = PaymentCode(digits);
+        if code.0.len() == ISSUED_DIGITS && code.service_kind().is_some() && damm(&code.0) != 0 {
+            return Err(PaymentCodeError::CheckDigit);
+        }
+        Ok(code)
+    }
+
+    /// A new code for `service` from [`ISSUED_RANDOM_DIGITS`] random
+    /// digits (each 0 to 9; others are taken modulo 10): the service's
+    /// prefix, the digits, and their check digit.
+    #[must_use]
+    pub fn issue(service: ServiceKind, random: [u8; ISSUED_RANDOM_DIGITS]) -> PaymentCode {
+        let mut digits = String::with_capacity(ISSUED_DIGITS);
+        digits.push_str(service.prefix());
+        digits.extend(random.iter().map(|d| char::from(b'0' + d % 10)));
+        let check = damm(&digits);
+        digits.push(char::from(b'0' + check));
+        PaymentCode(digits)
     }
 
     /// The digits.
@@ -287,6 +355,52 @@ mod tests {
     }
 
     #[test]
+    fn issued_codes_carry_a_check_digit() {
+        let code = PaymentCode::issue(ServiceKind::DrivingLicence, [7; ISSUED_RANDOM_DIGITS]);
+        assert_eq!(code.as_str().len(), ISSUED_DIGITS);
+        assert!(code.as_str().starts_with("16"));
+        assert_eq!(code.service_kind(), Some(ServiceKind::DrivingLicence));
+        assert_eq!(PaymentCode::parse(code.as_str()), Ok(code.clone()));
+        // Every single mistyped digit, and every swap of two different
+        // neighbouring digits, is caught.
+        let digits: Vec<u8> = code.as_str().bytes().collect();
+        for i in 0..digits.len() {
+            for d in b'0'..=b'9' {
+                if d == digits[i] {
+                    continue;
+                }
+                let mut typo = digits.clone();
+                typo[i] = d;
+                let typo = String::from_utf8(typo).unwrap();
+                let got = PaymentCode::parse(&typo);
+                // A typo in the prefix may make a code of no known service,
+                // which carries no check digit.
+                if PaymentCode(typo.clone()).service_kind().is_some() {
+                    assert_eq!(got, Err(PaymentCodeError::CheckDigit), "{typo}");
+                }
+            }
+        }
+        let random = [1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3];
+        let code = PaymentCode::issue(ServiceKind::Passport, random);
+        let digits: Vec<u8> = code.as_str().bytes().collect();
+        for i in 2..digits.len() - 1 {
+            let mut swapped = digits.clone();
+            swapped.swap(i, i + 1);
+            if swapped != digits {
+                let swapped = String::from_utf8(swapped).unwrap();
+                assert_eq!(
+                    PaymentCode::parse(&swapped),
+                    Err(PaymentCodeError::CheckDigit)
+                );
+            }
+        }
+        // Demonstration codes and codes of other lengths keep working.
+        assert!(PaymentCode::parse("11202600000001").is_ok());
+        assert!(PaymentCode::parse("1100000000000000000").is_ok());
+        assert_eq!(ServiceKind::MekenCard.prefix(), "13");
+    }
+
+    #[test]
     fn keys() {
         assert_eq!(PaymentCodeError::Empty.key(), "code_empty");
         assert_eq!(
@@ -294,5 +408,6 @@ mod tests {
             "code_invalid_characters"
         );
         assert_eq!(PaymentCodeError::WrongLength.key(), "code_wrong_length");
+        assert_eq!(PaymentCodeError::CheckDigit.key(), "code_mistyped");
     }
 }

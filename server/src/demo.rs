@@ -1,5 +1,7 @@
 //! Demonstration payment requests, seeded into an empty database when
-//! `TOLEM_DEMO_DATA` is on (the run command and the tests turn it on).
+//! `TOLEM_DEMO_DATA` is on (the run command and the tests turn it on); in
+//! test mode also a demonstration agency with a fixed test key, so the
+//! README's examples of the agency API work as written.
 
 use crate::storage::{PaymentRequest, PaymentStore, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -220,6 +222,43 @@ pub async fn seed(store: &dyn PaymentStore, now: DateTime<Utc>) -> Result<usize,
         store.insert_request(&request, now).await?;
     }
     Ok(DEMO_REQUESTS.len())
+}
+
+/// The demonstration agency and its test key (test mode only: a test key
+/// works on no live server).
+pub const DEMO_AGENCY: &str = "agc_demo";
+pub const DEMO_KEY: &str = "tlm_test_DemoKeyForTheSandbox000000000001";
+
+/// Creates the demonstration agency (every service, no webhook) and its
+/// key unless it exists; answers whether it was created.
+pub async fn seed_agency(store: &dyn PaymentStore, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    use crate::agencies::keys::{self, KeyMode};
+    use crate::storage::{AgencyRecord, ApiKeyRecord};
+    if store.agency(DEMO_AGENCY).await?.is_some() {
+        return Ok(false);
+    }
+    store
+        .insert_agency(&AgencyRecord {
+            id: DEMO_AGENCY.into(),
+            name: "Demo passport office".into(),
+            services: domain::ServiceKind::ALL.to_vec(),
+            webhook: None,
+            created_at: now,
+        })
+        .await?;
+    let body = DEMO_KEY.strip_prefix("tlm_test_").unwrap_or(DEMO_KEY);
+    let key = keys::key_from(KeyMode::Test, body);
+    let record = ApiKeyRecord {
+        id: "key_demo".into(),
+        agency_id: DEMO_AGENCY.into(),
+        prefix: key.prefix,
+        mode: KeyMode::Test.as_str().into(),
+        label: Some("demonstration".into()),
+        created_at: now,
+        revoked_at: None,
+    };
+    store.insert_api_key(&record, &key.hash).await?;
+    Ok(true)
 }
 
 #[cfg(test)]

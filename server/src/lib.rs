@@ -2,6 +2,8 @@
 //! HTTP application that serves the Leptos pages.
 
 pub mod abuse;
+pub mod agencies;
+pub mod api;
 pub mod clock;
 pub mod config;
 pub mod demo;
@@ -15,6 +17,7 @@ pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod web;
+pub mod webhooks;
 
 use acquirer::client::ClientConfig;
 use acquirer::engine::{Engine, EngineConfig};
@@ -53,6 +56,8 @@ pub struct Application {
     /// The in-process sandbox acquirer, when it is the configured processor
     /// (tests read its ledger and counters).
     pub sandbox: Option<Arc<Engine>>,
+    /// The webhook deliverer (tests run its rounds themselves).
+    pub courier: Arc<webhooks::Courier>,
     reconcile_every: Duration,
     documents_refresh: Duration,
     /// How long a client may take to send a request's headers.
@@ -76,6 +81,13 @@ impl Application {
             let seeded = demo::seed(store.as_ref(), clock()).await?;
             if seeded > 0 {
                 tracing::info!(seeded, "demo payment requests seeded");
+            }
+            if config.test_mode && demo::seed_agency(store.as_ref(), clock()).await? {
+                tracing::info!(
+                    agency = demo::DEMO_AGENCY,
+                    key = demo::DEMO_KEY,
+                    "demo agency and its test API key created"
+                );
             }
         }
         let seeded = documents::seed(store.as_ref(), clock()).await?;
@@ -150,6 +162,28 @@ impl Application {
                 ..Timings::default()
             },
         });
+        let site_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local_addr}"));
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let desk = Arc::new(agencies::Desk {
+            store: payments.store.clone(),
+            clock: clock.clone(),
+            settings: config.api.clone(),
+            test_mode: config.test_mode,
+            site_url: site_url.clone(),
+            wake: wake.clone(),
+        });
+        let courier = webhooks::Courier::new(
+            payments.store.clone(),
+            clock.clone(),
+            config.api.webhooks.clone(),
+            config.test_mode,
+            site_url,
+            wake,
+        )
+        .map_err(|e| StartError::Config(format!("webhook client: {e}")))?;
         let settings = Arc::new(SiteSettings {
             contacts: SupportContacts {
                 email: config.support_email.clone(),
@@ -177,6 +211,13 @@ impl Application {
                 notification_key: web::NotificationKey(notification_key.map(Arc::new)),
                 behind_proxy: config.behind_proxy,
                 lookups: abuse::lookups::LookupThrottle::new(&config.abuse),
+                api: api::ApiState {
+                    desk,
+                    limits: Arc::new(api::RateLimits::new(
+                        config.api.posts_per_second,
+                        config.api.gets_per_second,
+                    )),
+                },
             },
             &config.http,
         );
@@ -185,6 +226,7 @@ impl Application {
             router,
             payments,
             sandbox,
+            courier: Arc::new(courier),
             reconcile_every: config.reconcile_every,
             documents_refresh: config.documents_refresh,
             header_read_timeout: config.http.header_read_timeout,
@@ -210,6 +252,7 @@ impl Application {
             self.reconcile_every,
         ));
         let documents = self.payments.documents.watch(self.documents_refresh);
+        let courier = tokio::spawn(self.courier.clone().run());
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(hyper_util::rt::TokioTimer::new())
             .header_read_timeout(self.header_read_timeout);
@@ -254,6 +297,7 @@ impl Application {
         }
         worker.abort();
         documents.abort();
+        courier.abort();
         Ok(())
     }
 }

@@ -1,6 +1,8 @@
 //! The tolem server binary: `server` (or `server serve`) starts the site
 //! with configuration from the environment; `server publish` publishes an
-//! edition of a policy document. `server --help` says the rest.
+//! edition of a policy document; `server agency`, `server api-key` and
+//! `server webhook` manage the agencies that use the agency API. `server
+//! --help` says the rest.
 //!
 //! A wrong configuration stops the server before it touches the database
 //! or the network: one line on stderr, `tolem: configuration: <SETTING>
@@ -10,6 +12,7 @@
 
 use clap::{Parser, Subcommand};
 use server::Application;
+use server::agencies::cli::{self, AgencyCommand, KeyCommand, WebhookCommand};
 use server::config::Config;
 use server::documents::{Documents, NewEdition, publish};
 use std::path::PathBuf;
@@ -56,6 +59,15 @@ enum Command {
         /// The edition's Markdown file
         file: PathBuf,
     },
+    /// Agencies that issue payment requests through the agency API.
+    #[command(subcommand)]
+    Agency(AgencyCommand),
+    /// The agencies' API keys.
+    #[command(subcommand)]
+    ApiKey(KeyCommand),
+    /// Webhook deliveries.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
 }
 
 fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
@@ -87,6 +99,9 @@ async fn main() -> ExitCode {
             };
             publish_command(new, &file).await
         }
+        Command::Agency(command) => cli::agency(command).await,
+        Command::ApiKey(command) => cli::api_key(command).await,
+        Command::Webhook(command) => cli::webhook(command).await,
     }
 }
 

@@ -6,11 +6,13 @@
 //! the timings (`checks`). Parsing helpers are in `read`.
 
 mod abuse;
+mod api;
 mod checks;
 mod read;
 #[cfg(test)]
 mod tests;
 
+pub use api::{ApiSettings, WebhookSettings};
 pub use checks::MIN_SECRET_BYTES;
 
 use read::Vars;
@@ -80,6 +82,8 @@ pub struct Config {
     pub http: HttpLimits,
     /// The limits on card testing and on lookups by code.
     pub abuse: crate::abuse::AbuseLimits,
+    /// The agency API and its webhooks.
+    pub api: ApiSettings,
 }
 
 /// Bounds on what clients can hold of the server (`web::limits` applies
@@ -164,6 +168,7 @@ impl Config {
             // Tests and benchmarks pay from one address; those about the
             // limits set them.
             abuse: crate::abuse::AbuseLimits::off(),
+            api: ApiSettings::default(),
         }
     }
 
@@ -237,10 +242,17 @@ impl Config {
             feedback_key: vars.get("TOLEM_FEEDBACK_KEY"),
             http: http_limits(&vars)?,
             abuse: abuse::limits(&vars)?,
+            api: api::settings(&vars)?,
         };
         checks::timings(&config)?;
         checks::http_limits(&config)?;
         Ok(config)
+    }
+
+    /// Whether this is a test site (`TOLEM_TEST_MODE`), for the commands
+    /// that make API keys and webhook endpoints.
+    pub fn test_mode_from_env() -> Result<bool, ConfigError> {
+        Vars(&|name| std::env::var(name).ok()).flag("TOLEM_TEST_MODE", false)
     }
 
     /// The database alone, for commands that take no payments (`publish`).

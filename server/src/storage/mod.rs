@@ -10,10 +10,12 @@
 //! No caller ever holds a connection: database work runs on the backend's
 //! own threads or tasks, and a wait for it is short and bounded.
 
+mod agencies;
 mod backend;
 #[cfg(test)]
 mod busy_tests;
 mod group_commit;
+mod issued;
 mod postgres;
 mod pressure;
 mod queries;
@@ -24,6 +26,7 @@ mod store;
 mod tests;
 mod values;
 mod velocity;
+mod webhooks;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -33,12 +36,17 @@ use domain::{
 };
 use std::sync::Arc;
 
+pub use agencies::{AgencyRecord, AgencyStore, ApiKeyRecord, WebhookEndpoint, services_text};
 pub use backend::{Connections, StoreOptions};
+pub use issued::{
+    Issued, IssuedRequest, IssuedStore, KeptAnswer, RequestEventRecord, RequestFilter, StoredAnswer,
+};
 use postgres::PostgresBackend;
 pub use refunds::{NewRefund, RefundEvent, RefundMove, RefundRecord, RefundStore};
 use sqlite::SqliteBackend;
 use store::SqlStore;
 pub use velocity::{Tallies, Tally, VelocityStore};
+pub use webhooks::{AttemptRecord, AttemptRow, Delivery, FailingEndpoint, WebhookStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -230,9 +238,13 @@ pub struct ApprovedPayment {
 }
 
 /// Everything the services store; refunds and status leases are
-/// [`RefundStore`]'s part, the tallies of attempts [`VelocityStore`]'s.
+/// [`RefundStore`]'s part, the tallies of attempts [`VelocityStore`]'s,
+/// agencies and keys [`AgencyStore`]'s, their requests [`IssuedStore`]'s
+/// and the webhook outbox [`WebhookStore`]'s.
 #[async_trait]
-pub trait PaymentStore: RefundStore + VelocityStore + Send + Sync {
+pub trait PaymentStore:
+    RefundStore + VelocityStore + AgencyStore + IssuedStore + WebhookStore + Send + Sync
+{
     /// "sqlite" or "postgres", for logs and reports.
     fn backend(&self) -> &'static str;
     async fn find_request(&self, code: &PaymentCode) -> Result<Option<PaymentRequest>, StoreError>;

@@ -41,6 +41,34 @@ macro_rules! unsettled {
 }
 pub(super) use unsettled;
 
+/// Whether an event of the agency `$agency` (a column) is to be delivered
+/// as a webhook: when the agency has an endpoint at the time it happens.
+macro_rules! delivery_for {
+    ($agency:literal) => {
+        concat!(
+            "CASE WHEN EXISTS (SELECT 1 FROM agencies a WHERE a.id = ",
+            $agency,
+            " AND a.webhook_url IS NOT NULL) THEN 'pending' ELSE 'none' END"
+        )
+    };
+}
+pub(super) use delivery_for;
+
+/// A payment for the request `$code` (a column) is under way: the condition
+/// of the partial index `payments_one_live_per_code` word for word (so
+/// both databases use it), less the succeeded ones.
+macro_rules! live_payment_for {
+    ($code:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM payments p WHERE p.code = ",
+            $code,
+            " AND p.status IN ('created', 'authorising', 'three_ds_required', 'unknown', \
+             'succeeded') AND p.status <> 'succeeded')"
+        )
+    };
+}
+pub(super) use live_payment_for;
+
 /// The columns [`payment`] decodes, in its order.
 macro_rules! payment_columns {
     () => {

@@ -127,6 +127,18 @@ const INSERT_REFUND_EVENT: &str = "INSERT INTO refund_events
        (refund_id, payment_id, from_state, to_state, reason, at)
      SELECT id, payment_id, ?, ?, ?, ? FROM refunds
      WHERE id = ? AND status = ? AND updated_at = ?";
+/// The agency's event of a refund's outcome, written with the move that
+/// reached it (the refund is in that state, changed at this very time).
+const INSERT_REFUND_OUTCOME_EVENT: &str = concat!(
+    "INSERT INTO request_events
+       (id, code, agency_id, type, refund_id, at, delivery, next_attempt_at, pending_since)
+     SELECT ?, r.code, r.agency_id, ?, f.id, ?, ",
+    queries::delivery_for!("r.agency_id"),
+    ", ?, ?
+     FROM refunds f JOIN payments p ON p.id = f.payment_id
+       JOIN payment_requests r ON r.code = p.code
+     WHERE f.id = ? AND f.status = ? AND f.updated_at = ? AND r.agency_id IS NOT NULL"
+);
 const MOVE_REFUND: &str = "UPDATE refunds
      SET status = ?, processor_reference = COALESCE(?, processor_reference),
          next_attempt_at = ?, attempts = attempts + ?, updated_at = ?
@@ -225,31 +237,48 @@ impl<B: Backend> RefundStore for SqlStore<B> {
         if !change.from.can_transition_to(change.to) {
             return Err(StoreError::Corrupt("a refund cannot make that move"));
         }
-        let changed = self
-            .backend()
-            .execute_all(vec![
-                statement!(
-                    MOVE_REFUND,
-                    change.to.as_str(),
-                    change.reference,
-                    change.next_attempt_at,
-                    i64::from(change.attempt),
-                    change.at,
-                    id,
-                    change.from.as_str(),
-                ),
-                statement!(
-                    INSERT_REFUND_EVENT,
-                    change.from.as_str(),
-                    change.to.as_str(),
-                    change.reason,
-                    change.at,
-                    id,
-                    change.to.as_str(),
-                    change.at,
-                ),
-            ])
-            .await?;
+        let mut statements = vec![
+            statement!(
+                MOVE_REFUND,
+                change.to.as_str(),
+                change.reference,
+                change.next_attempt_at,
+                i64::from(change.attempt),
+                change.at,
+                id,
+                change.from.as_str(),
+            ),
+            statement!(
+                INSERT_REFUND_EVENT,
+                change.from.as_str(),
+                change.to.as_str(),
+                change.reason,
+                change.at,
+                id,
+                change.to.as_str(),
+                change.at,
+            ),
+        ];
+        let outcome = match change.to {
+            RefundState::Refunded => Some("refund.succeeded"),
+            RefundState::Failed => Some("refund.failed"),
+            _ => None,
+        };
+        if let Some(kind) = outcome {
+            let event = format!("evt_{}", uuid::Uuid::new_v4().simple());
+            statements.push(statement!(
+                INSERT_REFUND_OUTCOME_EVENT,
+                event,
+                kind,
+                change.at,
+                change.at,
+                change.at,
+                id,
+                change.to.as_str(),
+                change.at,
+            ));
+        }
+        let changed = self.backend().execute_all(statements).await?;
         Ok(changed.first() == Some(&1))
     }
 

@@ -13,7 +13,33 @@ pub enum Value {
     Text(String),
     Int(i64),
     Time(DateTime<Utc>),
+    /// SQL `NULL` of a text column.
     Null,
+    /// `NULL` of a number or time column: PostgreSQL takes a parameter's
+    /// type from how it is bound, and a text `NULL` fits neither.
+    NullInt,
+    NullTime,
+}
+
+/// The `NULL` of a type's column.
+pub trait Nullable {
+    const NULL: Value;
+}
+
+impl Nullable for &str {
+    const NULL: Value = Value::Null;
+}
+
+impl Nullable for String {
+    const NULL: Value = Value::Null;
+}
+
+impl Nullable for i64 {
+    const NULL: Value = Value::NullInt;
+}
+
+impl Nullable for DateTime<Utc> {
+    const NULL: Value = Value::NullTime;
 }
 
 impl From<&str> for Value {
@@ -40,9 +66,9 @@ impl From<DateTime<Utc>> for Value {
     }
 }
 
-impl<T: Into<Value>> From<Option<T>> for Value {
+impl<T: Into<Value> + Nullable> From<Option<T>> for Value {
     fn from(value: Option<T>) -> Value {
-        value.map_or(Value::Null, Into::into)
+        value.map_or(T::NULL, Into::into)
     }
 }
 

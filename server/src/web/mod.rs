@@ -61,6 +61,8 @@ pub struct AppState {
     pub behind_proxy: bool,
     /// The throttle on lookups by payment code.
     pub lookups: std::sync::Arc<crate::abuse::lookups::LookupThrottle>,
+    /// The agency API's service and rate limits.
+    pub api: crate::api::ApiState,
 }
 
 impl AppState {
@@ -140,7 +142,9 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
         .route("/health", get(health::ready))
         .route("/health/live", get(health::live))
         .layer(middleware::from_fn(whole::run_to_completion));
+    let api = crate::api::router(state.api.clone(), limits);
     pages
+        .merge(api)
         .merge(limits::limit_time(never_shed, limits))
         .layer(middleware::from_fn(origin::refuse_cross_site))
         .layer(middleware::from_fn(headers::security_headers))

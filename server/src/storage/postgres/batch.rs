@@ -5,7 +5,7 @@
 use super::super::Money;
 use super::super::StoreError;
 use super::super::group_commit::{BatchWriter, BeginPayment, MovePayment, Written};
-use super::super::queries::edition_in_force;
+use super::super::queries::{delivery_for, edition_in_force};
 use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::postgres::PgPool;
@@ -72,7 +72,12 @@ async fn write_batch(
         edition_in_force!("user-agreement", "i.at"),
         // One order for every batch, so that batches of two servers racing
         // for the same codes wait for each other instead of deadlocking.
+        // The share lock on the request makes a cancel or an expiry that
+        // runs at the same time wait for this payment and see it (see
+        // `storage::issued`), or this insert wait for them and see the
+        // request closed.
         " ORDER BY r.code
+           FOR SHARE OF r
            ON CONFLICT DO NOTHING
            RETURNING id, amount_tyiyn, created_at),
          attempted AS (
@@ -110,7 +115,17 @@ async fn write_batch(
          paid AS (
            UPDATE payment_requests SET status = 'paid'
            WHERE status = 'awaiting_payment'
-             AND code IN (SELECT code FROM moved WHERE to_state = 'succeeded'))
+             AND code IN (SELECT code FROM moved WHERE to_state = 'succeeded')
+           RETURNING code, agency_id),
+         paid_events AS (
+           INSERT INTO request_events
+             (id, code, agency_id, type, at, delivery, next_attempt_at, pending_since)
+           SELECT 'evt_' || replace(gen_random_uuid()::text, '-', ''), paid.code,
+                  paid.agency_id, 'payment_request.paid', m.at, ",
+        delivery_for!("paid.agency_id"),
+        ", m.at, m.at
+           FROM paid JOIN moved m ON m.code = paid.code AND m.to_state = 'succeeded'
+           WHERE paid.agency_id IS NOT NULL)
          SELECT id, amount_tyiyn FROM begun
          UNION ALL
          SELECT id, NULL FROM moved"

@@ -116,6 +116,8 @@ fn bind(statement: &Statement) -> (String, PgArguments) {
             Value::Int(n) => args.add(*n),
             Value::Time(at) => args.add(*at),
             Value::Null => args.add(Option::<String>::None),
+            Value::NullInt => args.add(Option::<i64>::None),
+            Value::NullTime => args.add(Option::<chrono::DateTime<chrono::Utc>>::None),
         };
     }
     (numbered(statement.sql).into_owned(), args)

@@ -3,7 +3,7 @@
 //! size is a handful of prepared statements run once per write.
 
 use super::super::group_commit::{BeginPayment, MovePayment};
-use super::super::queries::edition_in_force;
+use super::super::queries::{delivery_for, edition_in_force};
 use super::super::values::sqlite_time;
 use super::super::{Money, PaymentState, StoreError};
 use rusqlite::params;
@@ -82,7 +82,8 @@ pub(super) fn insert_authorising(
 }
 
 /// Applies guarded moves (each payment at most once) with their events,
-/// marks the requests of succeeded payments paid, and answers the ids of the
+/// marks the requests of succeeded payments paid (with the `paid` event of
+/// those an agency issued, its webhook's outbox entry), and answers the ids of the
 /// payments that were still in their `from` state and moved.
 pub(super) fn move_payments(
     tx: &rusqlite::Transaction<'_>,
@@ -106,6 +107,15 @@ pub(super) fn move_payments(
          WHERE status = 'awaiting_payment'
            AND code = (SELECT code FROM payments WHERE id = ?1)",
     )?;
+    let mut paid_event = tx.prepare_cached(concat!(
+        "INSERT INTO request_events
+           (id, code, agency_id, type, at, delivery, next_attempt_at, pending_since)
+         SELECT ?2, r.code, r.agency_id, 'payment_request.paid', ?3, ",
+        delivery_for!("r.agency_id"),
+        ", ?3, ?3
+         FROM payment_requests r
+         WHERE r.code = (SELECT code FROM payments WHERE id = ?1) AND r.agency_id IS NOT NULL"
+    ))?;
     let mut moved = HashSet::with_capacity(changes.len());
     for c in changes {
         let at = sqlite_time(c.at);
@@ -123,8 +133,9 @@ pub(super) fn move_payments(
             continue;
         }
         event.execute(params![c.id, c.from.as_str(), c.to.as_str(), c.reason, at])?;
-        if c.to == PaymentState::Succeeded {
-            paid.execute(params![c.id])?;
+        if c.to == PaymentState::Succeeded && paid.execute(params![c.id])? == 1 {
+            let event = format!("evt_{}", uuid::Uuid::new_v4().simple());
+            paid_event.execute(params![c.id, event, at])?;
         }
         moved.insert(c.id.clone());
     }

@@ -149,7 +149,9 @@ impl rusqlite::ToSql for Value {
             Value::Text(text) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
             Value::Int(n) => ToSqlOutput::Owned(rusqlite::types::Value::Integer(*n)),
             Value::Time(at) => ToSqlOutput::Owned(rusqlite::types::Value::Text(sqlite_time(*at))),
-            Value::Null => ToSqlOutput::Owned(rusqlite::types::Value::Null),
+            Value::Null | Value::NullInt | Value::NullTime => {
+                ToSqlOutput::Owned(rusqlite::types::Value::Null)
+            }
         })
     }
 }
