@@ -9,7 +9,7 @@ use super::{Caller, Desk, keys};
 use crate::storage::{Issued, IssuedRequest, KeptAnswer, RequestFilter, StoreError};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use domain::{ISSUED_RANDOM_DIGITS, PaymentCode, RequestStatus};
 use rand::Rng;
 use std::collections::HashMap;
@@ -111,7 +111,8 @@ impl Desk {
         body: &serde_json::Value,
         idempotency: Option<Idempotency<'_>>,
     ) -> Result<Answer, RequestError> {
-        let now = (self.clock)();
+        // PostgreSQL keeps microseconds: the answer shows what is stored.
+        let now = (self.clock)().trunc_subsecs(6);
         let rules = Rules {
             services: &caller.agency.services,
             max_amount_tyiyn: self.settings.max_amount_tyiyn,
@@ -128,7 +129,7 @@ impl Desk {
                 applicant_name: draft.applicant_name.clone(),
                 amount: draft.amount,
                 status: RequestStatus::AwaitingPayment,
-                expires_at: draft.expires_at,
+                expires_at: draft.expires_at.trunc_subsecs(6),
                 reference: draft.reference.clone(),
                 description: draft.description.clone(),
                 created_at: now,

@@ -42,8 +42,6 @@ pub fn endpoint_url(text: &str, test_mode: bool) -> Result<String, String> {
     }
 }
 
-/// Events claimed per round by one server (each round sends them at once).
-const LEASE_MARGIN: Duration = Duration::seconds(30);
 /// How often requests past their window are closed.
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 /// How often old idempotent answers are forgotten.
@@ -135,8 +133,10 @@ impl Courier {
     /// Claims what is due and sends it; answers how many were sent.
     pub async fn round(self: &Arc<Self>) -> Result<usize, StoreError> {
         let now = self.store.database_now().await?;
-        let lease =
-            Duration::from_std(self.settings.timeout).unwrap_or(Duration::MAX) + LEASE_MARGIN;
+        // Outlasts a delivery that takes the whole timeout and its record;
+        // a server that dies mid-delivery holds its events no longer.
+        let lease = Duration::from_std(self.settings.timeout * 2).unwrap_or(Duration::MAX)
+            + Duration::seconds(1);
         let owner = format!("{}:{}", self.name, uuid::Uuid::new_v4().simple());
         let limit = i64::try_from(self.settings.concurrency).unwrap_or(16);
         let claimed = self

@@ -1,6 +1,7 @@
 //! Integration tests: the real server on port 0 with a fresh SQLite file,
 //! driven over HTTP the way browsers (with and without JavaScript) drive it.
 
+mod agencies;
 mod carding;
 mod crash;
 mod cross_origin;
@@ -13,9 +14,11 @@ mod idempotency;
 mod late_acquirer;
 mod lookup;
 mod pay;
+mod receiver;
 mod recovery;
 mod security;
 mod site;
 mod startup;
 mod three_ds;
 mod traffic;
+mod webhooks;

@@ -1,0 +1,560 @@
+//! The agency API under load, next to a ceiling measured in the same run,
+//! and the lag of its webhooks (`bench/api.sh` runs it in release).
+//!
+//! For each backend (SQLite, then PostgreSQL when `TOLEM_TEST_POSTGRES` names
+//! a server, as `bench/api.sh` arranges) this starts the real server in this
+//! process (API rate limits raised out of the way, webhooks as configured
+//! by default: looked for every 500 ms) with one agency whose webhook
+//! endpoint is a receiver in this process on 127.0.0.1:0, then:
+//!
+//! 1. **creates/s, p50, p99**: 32 clients (`--clients`) post
+//!    `POST /api/v1/payment-requests` with the agency's key, each request
+//!    with an `Idempotency-Key` of its own, for `--seconds` (default 8). One
+//!    counts when answered 201. Meanwhile `--payments` (default 300) requests
+//!    issued beforehand are paid through `/api/pay` (as `throughput.rs`
+//!    pays), at a steady rate over the first four fifths of the phase;
+//! 2. **webhook lag**: from the moment a payment's `/api/pay` call returns
+//!    `Paid` to the arrival of its `payment_request.paid` webhook at the
+//!    receiver (which checks the signature); every paid request must be
+//!    delivered. A paid event is not announced to the courier (a cancel
+//!    is), so the lag is mostly the poll interval (`--poll-ms`);
+//! 3. **replays/s**: the same clients post one body under one key again and
+//!    again: authenticated and answered from the stored answer, no write;
+//! 4. **ceiling**: the same clients get `/health/live` (no database at all).
+//!
+//! Each of phases 1, 3, 4 starts with `--warmup` (default 500) operations not
+//! counted. The ratio creates/s ÷ ceiling/s survives the machine's noise
+//! where an absolute rate does not; replays/s says how much of a create's
+//! cost is the write. Clients, server and database share the machine.
+//!
+//! Run it with `bench/api.sh [--seconds N] [--clients N] [--payments N]
+//! [--warmup N] [--poll-ms N] [--only sqlite|postgres]`.
+
+#[allow(
+    dead_code,
+    reason = "this uses the client, the loop and percentiles only"
+)]
+mod common;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use chrono::Utc;
+use common::http::Connections;
+use common::{BoxError, Phase, Tally, Timed, closed_loop, percentile_ms};
+use futures_util::StreamExt;
+use server::Application;
+use server::agencies::admin::{self, NewAgency};
+use server::agencies::keys::KeyMode;
+use server::config::Config;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The server binary's allocator, as in `throughput.rs`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+struct Options {
+    clients: usize,
+    seconds: f64,
+    payments: usize,
+    warmup: usize,
+    poll_ms: Option<u64>,
+    only: Option<String>,
+}
+
+impl Options {
+    fn parse() -> Result<Options, BoxError> {
+        let mut o = Options {
+            clients: 32,
+            seconds: 8.0,
+            payments: 300,
+            warmup: 500,
+            poll_ms: None,
+            only: None,
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
+            match arg.as_str() {
+                "--clients" => o.clients = value()?.parse()?,
+                "--seconds" => o.seconds = value()?.parse()?,
+                "--payments" => o.payments = value()?.parse()?,
+                "--warmup" => o.warmup = value()?.parse()?,
+                "--poll-ms" => o.poll_ms = Some(value()?.parse()?),
+                "--only" => o.only = Some(value()?),
+                "-h" | "--help" => {
+                    println!(
+                        "api [--seconds N (8)] [--clients N (32)] [--payments N (300)] \
+                         [--warmup N (500)] [--poll-ms N (server default)] [--only sqlite|postgres]"
+                    );
+                    std::process::exit(0);
+                }
+                other => return Err(format!("unknown argument {other:?}").into()),
+            }
+        }
+        if o.clients == 0 || o.seconds <= 0.0 {
+            return Err("--clients and --seconds must be positive".into());
+        }
+        Ok(o)
+    }
+}
+
+/// Latencies of the successes and the failures of a timed phase.
+#[derive(Default)]
+struct Outcomes {
+    latencies: Vec<Duration>,
+    failures: usize,
+    first_failure: Option<String>,
+}
+
+impl Tally for Outcomes {
+    type Outcome = Result<(), String>;
+
+    fn record(&mut self, outcome: Self::Outcome, latency: Duration) {
+        match outcome {
+            Ok(()) => self.latencies.push(latency),
+            Err(error) => {
+                self.failures += 1;
+                self.first_failure.get_or_insert(error);
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Self) {
+        self.latencies.extend(other.latencies);
+        self.failures += other.failures;
+        self.first_failure = self.first_failure.take().or(other.first_failure);
+    }
+}
+
+type Run = Timed<Outcomes>;
+
+fn rate(run: &Run) -> f64 {
+    run.tally.latencies.len() as f64 / run.wall.as_secs_f64()
+}
+
+fn ms(run: &Run, p: f64) -> f64 {
+    percentile_ms(&run.tally.latencies, p)
+}
+
+fn cpu_us(run: &Run) -> Option<f64> {
+    let done = run.tally.latencies.len();
+    run.cpu
+        .filter(|_| done > 0)
+        .map(|cpu| cpu.as_secs_f64() * 1e6 / done as f64)
+}
+
+/// The client's header lines for the agency's key and `idempotency`. The
+/// shared minimal client (`common::http`) takes no other headers; the
+/// value of its `X-Forwarded-For` line is written as given, so these ride
+/// after it on lines of their own.
+fn api_headers(key: &str, idempotency: &str) -> String {
+    format!("127.0.0.1\r\nAuthorization: Bearer {key}\r\nIdempotency-Key: {idempotency}")
+}
+
+/// Request number `n`'s body.
+fn request_body(n: usize) -> String {
+    let expires =
+        (Utc::now() + chrono::Duration::days(7)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    serde_json::json!({
+        "service": "passport", "applicant_name": "АСАНОВ АЙБЕК", "amount": 150000,
+        "expires_at": expires, "reference": format!("BENCH-{n}"),
+    })
+    .to_string()
+}
+
+/// Posts `body` under `idempotency`; the answer's body when it is 201.
+async fn post(c: &Connections, key: &str, body: &str, idempotency: &str) -> Result<String, String> {
+    let headers = api_headers(key, idempotency);
+    let answer = c
+        .post_json("/api/v1/payment-requests", body, &headers)
+        .await?;
+    match answer.status {
+        201 => Ok(answer.body),
+        status => Err(format!("{status}: {}", answer.body)),
+    }
+}
+
+/// Issues request number `n` with a new idempotency key; its payment code.
+async fn create(c: &Connections, key: &str, n: usize) -> Result<String, String> {
+    let idempotency = uuid::Uuid::new_v4().simple().to_string();
+    let body = post(c, key, &request_body(n), &idempotency).await?;
+    let json: serde_json::Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+    json["code"].as_str().map(str::to_owned).ok_or(body)
+}
+
+/// Pays `code` with an approved card of its own (number `n`), as the pay
+/// form's island does; Ok when the answer is `Paid`.
+async fn pay(c: &Connections, code: &str, n: usize) -> Result<(), String> {
+    let body = format!("43434343{:07}", n % 10_000_000);
+    let number = (0..10)
+        .map(|check| format!("{body}{check}"))
+        .find(|number| domain::luhn_valid(number))
+        .unwrap_or(body);
+    let form = serde_json::json!({ "form": {
+        "code": code, "cardholder": "AIBEK ASANOV", "number": number,
+        "exp_month": "12", "exp_year": "30", "cvv": "987",
+        "idempotency_key": server::payments::new_idempotency_key().to_string(),
+        "privacy_policy_edition": "1", "user_agreement_edition": "1",
+    }});
+    let answer = c
+        .post_json("/api/pay", &form.to_string(), "127.0.0.1")
+        .await?;
+    match (answer.status, answer.body.contains("\"Paid\"")) {
+        (200, true) => Ok(()),
+        (status, _) => Err(format!("{status}: {}", answer.body)),
+    }
+}
+
+/// What the agency's endpoint saw.
+#[derive(Default)]
+struct Arrivals {
+    /// First arrival of each paid code's `payment_request.paid`.
+    paid: HashMap<String, Instant>,
+    deliveries: usize,
+    bad_signatures: usize,
+}
+
+#[derive(Clone)]
+struct Receiver {
+    secret: Arc<str>,
+    arrivals: Arc<Mutex<Arrivals>>,
+}
+
+async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: String) -> StatusCode {
+    let at = Instant::now();
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    let (id, stamp, signature) = (
+        header("webhook-id"),
+        header("webhook-timestamp"),
+        header("webhook-signature"),
+    );
+    let genuine =
+        server::webhooks::signing::verify(&r.secret, id, stamp, signature, &body, Utc::now(), 300);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    let mut arrivals = r.arrivals.lock().unwrap_or_else(|e| e.into_inner());
+    arrivals.deliveries += 1;
+    arrivals.bad_signatures += usize::from(!genuine);
+    if let ("payment_request.paid", Some(code)) = (
+        json["type"].as_str().unwrap_or(""),
+        json["data"]["code"].as_str(),
+    ) {
+        arrivals.paid.entry(code.to_owned()).or_insert(at);
+    }
+    StatusCode::NO_CONTENT
+}
+
+/// Each payment: its code, when its `/api/pay` call returned `Paid` (or why
+/// not), and that call's latency.
+type Payments = Vec<(String, Result<Instant, String>, Duration)>;
+
+/// Pays `codes` at a steady rate over `span`, each on time whether or not
+/// earlier ones have answered.
+async fn pay_steadily(c: Arc<Connections>, codes: Vec<String>, span: Duration) -> Payments {
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    let count = codes.len().max(1) as u32;
+    for (i, code) in codes.into_iter().enumerate() {
+        tokio::time::sleep_until((started + span * i as u32 / count).into()).await;
+        let c = c.clone();
+        tasks.spawn(async move {
+            let at = Instant::now();
+            let outcome = pay(&c, &code, i).await.map(|()| Instant::now());
+            (code, outcome, at.elapsed())
+        });
+    }
+    let mut done = Vec::new();
+    while let Some(Ok(payment)) = tasks.join_next().await {
+        done.push(payment);
+    }
+    done
+}
+
+struct Figures {
+    creates: Run,
+    replays: Run,
+    ceiling: Run,
+    payments: Payments,
+    /// Lag of each paid request's webhook, for those that arrived.
+    lags: Vec<Duration>,
+    deliveries: usize,
+    bad_signatures: usize,
+}
+
+async fn measure(database_url: &str, o: &Options) -> Result<Figures, BoxError> {
+    let mut config = Config {
+        demo_data: false,
+        ..Config::local(database_url, "target/site")
+    };
+    config.api.posts_per_second = 10_000_000;
+    config.api.gets_per_second = 10_000_000;
+    if let Some(poll) = o.poll_ms {
+        config.api.webhooks.poll = Duration::from_millis(poll);
+    }
+    let application = Application::build(config).await?;
+    let address = SocketAddr::from(([127, 0, 0, 1], application.port()));
+    let store = application.payments.store.clone();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let hook = format!("http://{}/hook", listener.local_addr()?);
+    let now = Utc::now();
+    let agency = NewAgency {
+        name: "Bench passport office",
+        services: "passport",
+        webhook_url: Some(&hook),
+    };
+    let (agency, secret) = admin::create_agency(store.as_ref(), &agency, true, now).await?;
+    let (_, key) = admin::create_key(store.as_ref(), &agency.id, None, KeyMode::Test, now).await?;
+    let receiver = Receiver {
+        secret: secret.ok_or("the agency has no signing secret")?.into(),
+        arrivals: Arc::default(),
+    };
+    let app = axum::Router::new()
+        .route("/hook", axum::routing::post(receive))
+        .with_state(receiver.clone());
+    let receiving = tokio::spawn(async move { axum::serve(listener, app).await });
+    let server = tokio::spawn(application.run());
+
+    let c = Arc::new(Connections::new(address));
+    let key: Arc<str> = key.into();
+    let creating = {
+        let (c, key) = (c.clone(), key.clone());
+        move |n| {
+            let (c, key) = (c.clone(), key.clone());
+            async move { create(&c, &key, n).await.map(drop) }
+        }
+    };
+    let timed = |first| Phase::Until {
+        first,
+        until: Instant::now() + Duration::from_secs_f64(o.seconds),
+    };
+    let warmup = |first| Phase::Count {
+        first,
+        count: o.warmup,
+    };
+
+    // The requests to pay, then the warm-up, neither counted.
+    let to_pay: Vec<String> = futures_util::stream::iter(0..o.payments)
+        .map(|n| {
+            let (c, key) = (c.clone(), key.clone());
+            async move { create(&c, &key, n).await }
+        })
+        .buffer_unordered(o.clients)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+    let run: Run = closed_loop(o.clients, warmup(o.payments), creating.clone()).await;
+    if let Some(error) = run.tally.first_failure {
+        return Err(format!("warm-up create failed: {error}").into());
+    }
+
+    let first = o.payments + o.warmup;
+    let span = Duration::from_secs_f64(o.seconds * 0.8);
+    let (creates, payments) = tokio::join!(
+        closed_loop::<Outcomes, _, _>(o.clients, timed(first), creating),
+        pay_steadily(c.clone(), to_pay, span),
+    );
+    eprintln!(
+        "  creates: {:.0}/s over {:.1} s",
+        rate(&creates),
+        creates.wall.as_secs_f64()
+    );
+
+    // Every paid request's webhook, waiting at most 15 s past the load.
+    let paid: Vec<(&str, Instant)> = payments
+        .iter()
+        .filter_map(|(code, at, _)| at.as_ref().ok().map(|at| (code.as_str(), *at)))
+        .collect();
+    let waited = Instant::now();
+    let arrived = || {
+        let arrivals = receiver.arrivals.lock().unwrap_or_else(|e| e.into_inner());
+        paid.iter()
+            .filter(|(code, _)| arrivals.paid.contains_key(*code))
+            .count()
+    };
+    while arrived() < paid.len() && waited.elapsed() < Duration::from_secs(15) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (lags, deliveries, bad_signatures) = {
+        let arrivals = receiver.arrivals.lock().unwrap_or_else(|e| e.into_inner());
+        let lags = paid
+            .iter()
+            .filter_map(|(code, at)| {
+                arrivals
+                    .paid
+                    .get(*code)
+                    .map(|a| a.saturating_duration_since(*at))
+            })
+            .collect();
+        (lags, arrivals.deliveries, arrivals.bad_signatures)
+    };
+
+    let replaying = {
+        let (c, key, body) = (c.clone(), key.clone(), Arc::<str>::from(request_body(0)));
+        move |_| {
+            let (c, key, body) = (c.clone(), key.clone(), body.clone());
+            async move { post(&c, &key, &body, "bench-replay").await.map(drop) }
+        }
+    };
+    let _: Run = closed_loop(o.clients, warmup(0), replaying.clone()).await;
+    let replays = closed_loop(o.clients, timed(0), replaying).await;
+    eprintln!("  replays: {:.0}/s", rate(&replays));
+
+    let live = {
+        let c = c.clone();
+        move |_| {
+            let c = c.clone();
+            async move {
+                match c.get("/health/live").await? {
+                    answer if answer.status == 200 => Ok(()),
+                    answer => Err(format!("{}: {}", answer.status, answer.body)),
+                }
+            }
+        }
+    };
+    let _: Run = closed_loop(o.clients, warmup(0), live.clone()).await;
+    let ceiling = closed_loop(o.clients, timed(0), live).await;
+    eprintln!("  /health/live: {:.0}/s", rate(&ceiling));
+    server.abort();
+    receiving.abort();
+    Ok(Figures {
+        creates,
+        replays,
+        ceiling,
+        payments,
+        lags,
+        deliveries,
+        bad_signatures,
+    })
+}
+
+fn report(backend: &str, f: &Figures) {
+    println!(
+        "{backend:<9} {:>9.0} {:>7.2} {:>7.2} {:>10.0} {:>15.0} {:>6.2}",
+        rate(&f.creates),
+        ms(&f.creates, 50.0),
+        ms(&f.creates, 99.0),
+        rate(&f.replays),
+        rate(&f.ceiling),
+        rate(&f.creates) / rate(&f.ceiling),
+    );
+}
+
+fn webhooks(backend: &str, f: &Figures) {
+    let paid = f.payments.iter().filter(|(_, at, _)| at.is_ok()).count();
+    println!(
+        "{backend:<9} {:>5} {:>10} {:>11.1} {:>11.1} {:>7.1}",
+        paid,
+        f.lags.len(),
+        percentile_ms(&f.lags, 50.0),
+        percentile_ms(&f.lags, 99.0),
+        percentile_ms(&f.lags, 100.0),
+    );
+}
+
+fn details(backend: &str, f: &Figures) {
+    let latencies: Vec<Duration> = f.payments.iter().map(|(_, _, latency)| *latency).collect();
+    println!(
+        "{backend}: {} creates in {:.2} s (max {:.1} ms), {} replays (p99 {:.2} ms), \
+         {} /health/live (p99 {:.2} ms); payments during the creates: p50 {:.2} ms, p99 {:.2} ms; \
+         {} webhook deliveries, {} with a bad signature",
+        f.creates.tally.latencies.len(),
+        f.creates.wall.as_secs_f64(),
+        ms(&f.creates, 100.0),
+        f.replays.tally.latencies.len(),
+        ms(&f.replays, 99.0),
+        f.ceiling.tally.latencies.len(),
+        ms(&f.ceiling, 99.0),
+        percentile_ms(&latencies, 50.0),
+        percentile_ms(&latencies, 99.0),
+        f.deliveries,
+        f.bad_signatures,
+    );
+    if let (Some(create), Some(replay), Some(live)) =
+        (cpu_us(&f.creates), cpu_us(&f.replays), cpu_us(&f.ceiling))
+    {
+        println!(
+            "{backend}: machine CPU time (all cores) {create:.0} us per create, \
+             {replay:.0} us per replay, {live:.0} us per /health/live"
+        );
+    }
+    for (name, run) in [
+        ("creates", &f.creates),
+        ("replays", &f.replays),
+        ("/health/live", &f.ceiling),
+    ] {
+        if let Some(error) = &run.tally.first_failure {
+            println!(
+                "{backend}: {} {name} FAILED, first: {error}",
+                run.tally.failures
+            );
+        }
+    }
+    if let Some((code, Err(error), _)) = f.payments.iter().find(|(_, at, _)| at.is_err()) {
+        let failed = f.payments.iter().filter(|(_, at, _)| at.is_err()).count();
+        println!("{backend}: {failed} payments FAILED, first ({code}): {error}");
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let o = Options::parse()?;
+    eprintln!(
+        "{} clients, {} s per phase, {} payments during the creates, {} warm-up operations per phase",
+        o.clients, o.seconds, o.payments, o.warmup
+    );
+    let wants = |backend: &str| o.only.as_deref().is_none_or(|only| only == backend);
+    let mut results = Vec::new();
+    if wants("sqlite") {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-data");
+        std::fs::create_dir_all(&root)?;
+        let dir = tempfile::Builder::new().prefix("api-").tempdir_in(root)?;
+        eprintln!("sqlite: files in {}", dir.path().display());
+        results.push((
+            "sqlite",
+            measure(&server::testing::sqlite_url(dir.path()), &o).await?,
+        ));
+    }
+    if wants("postgres") {
+        if std::env::var(server::testing::POSTGRES_ADMIN_URL_VAR).is_ok() {
+            let url = server::testing::fresh_postgres_url().await;
+            eprintln!(
+                "postgres: database {}",
+                url.rsplit('/').next().unwrap_or("")
+            );
+            results.push(("postgres", measure(&url, &o).await?));
+        } else {
+            eprintln!(
+                "postgres: skipped, {} is not set (bench/api.sh starts a server)",
+                server::testing::POSTGRES_ADMIN_URL_VAR
+            );
+        }
+    }
+    println!();
+    println!("backend   creates/s  p50 ms  p99 ms  replays/s  /health/live/s  ratio");
+    for (backend, figures) in &results {
+        report(backend, figures);
+    }
+    println!();
+    println!("webhooks   paid  delivered  lag p50 ms  lag p99 ms  max ms");
+    for (backend, figures) in &results {
+        webhooks(backend, figures);
+    }
+    println!();
+    for (backend, figures) in &results {
+        details(backend, figures);
+    }
+    println!(
+        "ratio = creates/s / /health/live/s; webhook lag from /api/pay answering Paid to \
+         the receiver; delivered must equal paid"
+    );
+    Ok(())
+}
