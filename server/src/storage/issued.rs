@@ -185,9 +185,14 @@ const INSERT_CREATED_EVENT: &str = "INSERT INTO request_events
      SELECT ?, code, agency_id, 'payment_request.created', created_at, 'none', created_at,
             created_at
      FROM payment_requests WHERE code = ? AND agency_id = ?";
-/// Waits for a payment writing the request (PostgreSQL's payment batch
-/// holds a share lock on it), so the next statement sees that payment.
-const LOCK_REQUEST: &str = "UPDATE payment_requests SET status = status WHERE code = ?";
+/// Waits for a payment being written for the request, so that the next
+/// statement sees it: on PostgreSQL a new payment's foreign key holds a
+/// key-share lock on its request until it commits, which `FOR UPDATE`
+/// waits for (a payment that began in the very instant before, on a
+/// snapshot that still saw the request open, is refunded if it succeeds:
+/// see the payment batches). SQLite has one writer: nothing to wait for.
+const LOCK_REQUEST_POSTGRES: &str = "SELECT code FROM payment_requests WHERE code = ? FOR UPDATE";
+const LOCK_REQUEST_SQLITE: &str = "UPDATE payment_requests SET status = status WHERE code = ?";
 const CANCEL: &str = concat!(
     "UPDATE payment_requests SET status = 'cancelled'
      WHERE code = ? AND agency_id = ? AND status = 'awaiting_payment' AND NOT ",
@@ -260,6 +265,7 @@ fn answer(row: &dyn Row) -> Result<StoredAnswer, StoreError> {
 
 /// The statements that give `code` the status `to` with its event.
 fn status_change(
+    backend: &'static str,
     change: Statement,
     code: &str,
     event_id: &str,
@@ -267,8 +273,13 @@ fn status_change(
     at: DateTime<Utc>,
 ) -> [Statement; 3] {
     let kind = format!("payment_request.{to}");
+    let lock = if backend == "postgres" {
+        LOCK_REQUEST_POSTGRES
+    } else {
+        LOCK_REQUEST_SQLITE
+    };
     [
-        statement!(LOCK_REQUEST, code),
+        statement!(lock, code),
         change,
         statement!(
             INSERT_STATUS_EVENT,
@@ -400,7 +411,14 @@ impl<B: Backend> IssuedStore for SqlStore<B> {
         at: DateTime<Utc>,
     ) -> Result<Option<IssuedRequest>, StoreError> {
         let cancel = statement!(CANCEL, code.as_str(), agency_id);
-        let statements = status_change(cancel, code.as_str(), event_id, "cancelled", at);
+        let statements = status_change(
+            self.backend().name(),
+            cancel,
+            code.as_str(),
+            event_id,
+            "cancelled",
+            at,
+        );
         self.backend().execute_all(statements.into()).await?;
         self.issued_request(agency_id, code).await
     }
@@ -418,7 +436,14 @@ impl<B: Backend> IssuedStore for SqlStore<B> {
         let mut expired = 0;
         for code in codes {
             let expire = statement!(EXPIRE, code.as_str(), now);
-            let statements = status_change(expire, &code, &new_id(), "expired", now);
+            let statements = status_change(
+                self.backend().name(),
+                expire,
+                &code,
+                &new_id(),
+                "expired",
+                now,
+            );
             let changed = self.backend().execute_all(statements.into()).await?;
             expired += changed.get(1).copied().unwrap_or(0);
         }

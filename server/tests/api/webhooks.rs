@@ -79,7 +79,15 @@ async fn paid_event_is_signed(postgres: bool) {
         .await;
     assert_eq!(events["events"][1]["type"], "payment_request.paid");
     assert_eq!(events["events"][1]["id"], paid.id.as_str());
-    let state = app.payments.store.delivery_state(&paid.id).await.unwrap();
+    // The courier writes the delivery down once the receiver has answered.
+    let mut state = None;
+    for _ in 0..100 {
+        state = app.payments.store.delivery_state(&paid.id).await.unwrap();
+        if state.as_deref() == Some("delivered") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(state.as_deref(), Some("delivered"));
     app.assert_no_card_data_stored().await;
 }

@@ -72,12 +72,7 @@ async fn write_batch(
         edition_in_force!("user-agreement", "i.at"),
         // One order for every batch, so that batches of two servers racing
         // for the same codes wait for each other instead of deadlocking.
-        // The share lock on the request makes a cancel or an expiry that
-        // runs at the same time wait for this payment and see it (see
-        // `storage::issued`), or this insert wait for them and see the
-        // request closed.
         " ORDER BY r.code
-           FOR SHARE OF r
            ON CONFLICT DO NOTHING
            RETURNING id, amount_tyiyn, created_at),
          attempted AS (
@@ -108,7 +103,7 @@ async fn write_batch(
                completed_at = CASE WHEN c.final THEN c.at ELSE p.completed_at END
            FROM c
            WHERE p.id = c.id AND p.status = c.from_state
-           RETURNING p.id, p.code, c.from_state, c.to_state, c.reason, c.at),
+           RETURNING p.id, p.code, p.amount_tyiyn, c.from_state, c.to_state, c.reason, c.at),
          moved_events AS (
            INSERT INTO payment_events (payment_id, from_state, to_state, reason, at)
            SELECT id, from_state, to_state, reason, at FROM moved ORDER BY id),
@@ -125,7 +120,22 @@ async fn write_batch(
         delivery_for!("paid.agency_id"),
         ", m.at, m.at
            FROM paid JOIN moved m ON m.code = paid.code AND m.to_state = 'succeeded'
-           WHERE paid.agency_id IS NOT NULL)
+           WHERE paid.agency_id IS NOT NULL),
+         closed AS (
+           INSERT INTO refunds
+             (id, payment_id, amount_tyiyn, status, cause, attempts, next_attempt_at,
+              created_at, updated_at)
+           SELECT 'rfd_' || replace(gen_random_uuid()::text, '-', ''), m.id, m.amount_tyiyn,
+                  'required', 'charge_on_closed_payment', 0, m.at, m.at, m.at
+           FROM moved m JOIN payment_requests r ON r.code = m.code
+           WHERE m.to_state = 'succeeded' AND r.status IN ('cancelled', 'expired')
+           ON CONFLICT DO NOTHING
+           RETURNING id, payment_id, created_at),
+         closed_events AS (
+           INSERT INTO refund_events (refund_id, payment_id, from_state, to_state, reason, at)
+           SELECT id, payment_id, NULL, 'required', 'charged after its request was closed',
+                  created_at
+           FROM closed)
          SELECT id, amount_tyiyn FROM begun
          UNION ALL
          SELECT id, NULL FROM moved"

@@ -116,6 +116,19 @@ pub(super) fn move_payments(
          FROM payment_requests r
          WHERE r.code = (SELECT code FROM payments WHERE id = ?1) AND r.agency_id IS NOT NULL"
     ))?;
+    let mut closed = tx.prepare_cached(
+        "INSERT INTO refunds
+           (id, payment_id, amount_tyiyn, status, cause, attempts, next_attempt_at,
+            created_at, updated_at)
+         SELECT ?2, p.id, p.amount_tyiyn, 'required', 'charge_on_closed_payment', 0, ?3, ?3, ?3
+         FROM payments p JOIN payment_requests r ON r.code = p.code
+         WHERE p.id = ?1 AND r.status IN ('cancelled', 'expired')
+         ON CONFLICT DO NOTHING",
+    )?;
+    let mut closed_event = tx.prepare_cached(
+        "INSERT INTO refund_events (refund_id, payment_id, from_state, to_state, reason, at)
+         VALUES (?1, ?2, NULL, 'required', 'charged after its request was closed', ?3)",
+    )?;
     let mut moved = HashSet::with_capacity(changes.len());
     for c in changes {
         let at = sqlite_time(c.at);
@@ -133,9 +146,18 @@ pub(super) fn move_payments(
             continue;
         }
         event.execute(params![c.id, c.from.as_str(), c.to.as_str(), c.reason, at])?;
-        if c.to == PaymentState::Succeeded && paid.execute(params![c.id])? == 1 {
-            let event = format!("evt_{}", uuid::Uuid::new_v4().simple());
-            paid_event.execute(params![c.id, event, at])?;
+        if c.to == PaymentState::Succeeded {
+            if paid.execute(params![c.id])? == 1 {
+                let event = format!("evt_{}", uuid::Uuid::new_v4().simple());
+                paid_event.execute(params![c.id, event, at])?;
+            } else {
+                // Its request was closed as it began (see the PostgreSQL
+                // batch, where the race can happen): the charge is owed back.
+                let refund = format!("rfd_{}", uuid::Uuid::new_v4().simple());
+                if closed.execute(params![c.id, refund, at])? == 1 {
+                    closed_event.execute(params![refund, c.id, at])?;
+                }
+            }
         }
         moved.insert(c.id.clone());
     }
