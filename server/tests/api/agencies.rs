@@ -530,3 +530,87 @@ async fn the_openapi_document_and_the_reference_page_are_served() {
         assert!(page.contains(needle), "{needle}");
     }
 }
+
+/// A payment that began on a snapshot still showing the request open, in
+/// the instant a cancel committed, and then succeeded: the charge is owed
+/// back, recorded in the commit that records the success.
+async fn a_payment_that_slips_past_a_cancel_is_refunded(postgres: bool) {
+    use server::storage::{Change, NewPayment, Subjects};
+    use sqlx::Connection;
+    let app = spawn(postgres).await;
+    let office = agency(&app, None).await;
+    let code = app.issue(&office, "SLIPPED").await;
+    let parsed = domain::PaymentCode::parse(&code).unwrap();
+    let store = app.payments.store.clone();
+    let id = server::payments::new_payment_id();
+    let key = server::payments::new_idempotency_key();
+    let now = chrono::Utc::now();
+    store
+        .begin_payment(NewPayment {
+            id: &id,
+            idempotency_key: &key,
+            code: &parsed,
+            brand: domain::CardBrand::Visa,
+            first_six: "411111",
+            last_four: "1111",
+            cardholder: "AIBEK ASANOV",
+            privacy_policy_edition: 1,
+            user_agreement_edition: 1,
+            at: now,
+            subjects: Subjects::default(),
+        })
+        .await
+        .unwrap();
+    // The cancel that raced it (the API refuses one while it is live).
+    let cancel = format!("UPDATE payment_requests SET status = 'cancelled' WHERE code = '{code}'");
+    if postgres {
+        let mut db = sqlx::PgConnection::connect(&app.database_url)
+            .await
+            .unwrap();
+        sqlx::query(&cancel).execute(&mut db).await.unwrap();
+    } else {
+        let mut db = sqlx::SqliteConnection::connect(&app.database_url)
+            .await
+            .unwrap();
+        sqlx::query(&cancel).execute(&mut db).await.unwrap();
+    }
+    let change = Change {
+        reason: "approved",
+        reference: Some("ref-1"),
+        ..Change::default()
+    };
+    store
+        .advance(
+            &id,
+            domain::PaymentState::Authorising,
+            domain::PaymentState::Succeeded,
+            change,
+            now,
+        )
+        .await
+        .unwrap();
+    let refunds = store.refunds_of(&id).await.unwrap();
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
+    assert_eq!(refunds[0].cause, domain::RefundCause::ChargeOnClosedPayment);
+    assert_eq!(refunds[0].amount.tyiyn(), 150_000);
+    let (_, _, read) = app
+        .api(
+            Method::GET,
+            &format!("{REQUESTS}/{code}"),
+            Some(&office.key),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(read["status"], "cancelled");
+}
+
+#[tokio::test]
+async fn a_payment_that_slips_past_a_cancel_is_refunded_on_sqlite() {
+    a_payment_that_slips_past_a_cancel_is_refunded(false).await;
+}
+
+#[tokio::test]
+async fn a_payment_that_slips_past_a_cancel_is_refunded_on_postgres() {
+    a_payment_that_slips_past_a_cancel_is_refunded(true).await;
+}
