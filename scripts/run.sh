@@ -44,9 +44,11 @@ if $with_acquirer; then
   export TOLEM_PUBLIC_URL="http://$LEPTOS_SITE_ADDR"
   echo "sandbox acquirer: http://$ACQUIRER_ADDR (ledger: /sandbox/ledger)"
   echo "tolem: http://$LEPTOS_SITE_ADDR"
+  echo "agency API: http://$LEPTOS_SITE_ADDR/api/v1/docs (demo agency agc_demo, key tlm_test_DemoKeyForTheSandbox000000000001)"
   ./target/release/server
 else
   export TOLEM_PROCESSOR=sandbox
   echo "tolem: http://$LEPTOS_SITE_ADDR"
+  echo "agency API: http://$LEPTOS_SITE_ADDR/api/v1/docs (demo agency agc_demo, key tlm_test_DemoKeyForTheSandbox000000000001)"
   exec ./target/release/server
 fi
