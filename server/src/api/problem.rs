@@ -177,6 +177,28 @@ impl IntoResponse for Problem {
     }
 }
 
+/// A problem as handlers return it: boxed, so their results stay small.
+#[derive(Debug)]
+pub struct ApiError(pub Box<Problem>);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.into_response()
+    }
+}
+
+impl From<Problem> for ApiError {
+    fn from(problem: Problem) -> ApiError {
+        ApiError(Box::new(problem))
+    }
+}
+
+impl From<RequestError> for ApiError {
+    fn from(error: RequestError) -> ApiError {
+        Problem::from(error).into()
+    }
+}
+
 impl From<AuthError> for Problem {
     fn from(error: AuthError) -> Problem {
         match error {

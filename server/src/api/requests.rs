@@ -6,7 +6,7 @@
 //! refused.
 
 use super::ApiState;
-use super::problem::{Kind, Problem};
+use super::problem::{ApiError, Kind, Problem};
 use crate::agencies::view::{EventList, NewPaymentRequest, PaymentRequestPage, PaymentRequestView};
 use crate::agencies::{Answer, Caller, Idempotency, ListQuery, RequestError};
 use axum::body::Bytes;
@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 /// The `Idempotency-Key` sent, if any: 1 to 255 visible ASCII characters
 /// (quoted, as the IETF draft's structured field, or bare).
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -32,7 +32,8 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
         return Err(Problem::new(
             Kind::InvalidIdempotencyKey,
             "An Idempotency-Key has 1 to 255 visible ASCII characters.",
-        ));
+        )
+        .into());
     }
     Ok(Some(text.to_owned()))
 }
@@ -100,30 +101,31 @@ pub async fn create(
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, Problem> {
+) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
     let print = fingerprint("/api/v1/payment-requests", &body);
     let idempotency = key.as_deref().map(|key| Idempotency {
         key,
         fingerprint: &print,
     });
-    if let Some(i) = idempotency {
-        if let Some(replayed) = state.desk.replay(&caller, i).await? {
-            return Ok(answer(replayed));
-        }
+    if let Some(i) = idempotency
+        && let Some(replayed) = state.desk.replay(&caller, i).await?
+    {
+        return Ok(answer(replayed));
     }
     if !is_json(&headers) {
         return Err(Problem::new(
             Kind::UnsupportedMediaType,
             "Send the request as Content-Type: application/json.",
-        ));
+        )
+        .into());
     }
     let json: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|_| Problem::new(Kind::MalformedBody, "The body is not valid JSON."))?;
     Ok(answer(state.desk.issue(&caller, &json, idempotency).await?))
 }
 
-fn code(path: Result<Path<String>, PathRejection>) -> Result<String, Problem> {
+fn code(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
     path.map(|Path(code)| code)
         .map_err(|_| RequestError::NotFound.into())
 }
@@ -145,7 +147,7 @@ pub async fn read(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<PaymentRequestView>, Problem> {
+) -> Result<Json<PaymentRequestView>, ApiError> {
     Ok(Json(state.desk.get(&caller, &code(path)?).await?))
 }
 
@@ -177,7 +179,7 @@ pub async fn list(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<PaymentRequestPage>, Problem> {
+) -> Result<Json<PaymentRequestPage>, ApiError> {
     let Query(query) =
         query.map_err(|_| Problem::new(Kind::MalformedBody, "The query string is not valid."))?;
     Ok(Json(state.desk.list(&caller, &query).await?))
@@ -209,7 +211,7 @@ pub async fn cancel(
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, Problem> {
+) -> Result<Response, ApiError> {
     let code = code(path)?;
     let key = idempotency_key(&headers)?;
     let print = fingerprint(&format!("/api/v1/payment-requests/{code}/cancel"), &body);
@@ -217,10 +219,10 @@ pub async fn cancel(
         key,
         fingerprint: &print,
     });
-    if let Some(i) = idempotency {
-        if let Some(replayed) = state.desk.replay(&caller, i).await? {
-            return Ok(answer(replayed));
-        }
+    if let Some(i) = idempotency
+        && let Some(replayed) = state.desk.replay(&caller, i).await?
+    {
+        return Ok(answer(replayed));
     }
     Ok(answer(
         state.desk.cancel(&caller, &code, idempotency).await?,
@@ -245,6 +247,6 @@ pub async fn events(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<EventList>, Problem> {
+) -> Result<Json<EventList>, ApiError> {
     Ok(Json(state.desk.events(&caller, &code(path)?).await?))
 }

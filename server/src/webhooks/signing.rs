@@ -35,13 +35,12 @@ pub fn signature_header(
     now: DateTime<Utc>,
 ) -> Option<String> {
     let mut header = sign(&endpoint.secret, id, timestamp, body)?;
-    if let (Some(previous), Some(until)) = (&endpoint.previous_secret, endpoint.previous_until) {
-        if now < until {
-            if let Some(old) = sign(previous, id, timestamp, body) {
-                header.push(' ');
-                header.push_str(&old);
-            }
-        }
+    if let (Some(previous), Some(until)) = (&endpoint.previous_secret, endpoint.previous_until)
+        && now < until
+        && let Some(old) = sign(previous, id, timestamp, body)
+    {
+        header.push(' ');
+        header.push_str(&old);
     }
     Some(header)
 }
