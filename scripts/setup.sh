@@ -6,6 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 CARGO_LEPTOS_VERSION=0.3.10
 WASM_BINDGEN_VERSION=0.2.130
+SCHEMATHESIS_VERSION=4.32.5
 DEBIAN_PACKAGES=(chromium brotli postgresql)
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
@@ -43,6 +44,19 @@ fi
 if [[ ! -x end2end/node_modules/.bin/wasm-opt || end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]]; then
   say "installing npm packages of end2end/"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# schemathesis (PyPI), in a virtualenv of its own outside the work tree so
+# that fresh clones on this machine share it: it fuzzes the agency API
+# against its OpenAPI document (scripts/schemathesis.sh).
+TOOLS_VENV="${TOLEM_TOOLS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/tolem-venv}"
+export SCHEMATHESIS="$TOOLS_VENV/bin/schemathesis"
+schemathesis_installed=$("$TOOLS_VENV/bin/python" -c 'from importlib.metadata import version; print(version("schemathesis"))' 2>/dev/null || true)
+if [[ $schemathesis_installed != "$SCHEMATHESIS_VERSION" ]]; then
+  say "installing schemathesis $SCHEMATHESIS_VERSION into $TOOLS_VENV (under a minute, once)"
+  # A venv whose Python has gone (a new interpreter) is made anew.
+  "$TOOLS_VENV/bin/python" -c '' 2>/dev/null || { rm -rf "$TOOLS_VENV"; python3 -m venv "$TOOLS_VENV"; }
+  "$TOOLS_VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
 # cargo-leptos finds wasm-opt (and wasm-bindgen) on PATH and would try to

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, then runs every test:
-# formatting, clippy, unit, property and integration tests, and the
-# Playwright suite with JavaScript on and off.
+# formatting, clippy, unit, property and integration tests, the agency API
+# fuzzed against its OpenAPI document, and the Playwright suite with
+# JavaScript on and off.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -23,6 +24,9 @@ trap postgres_stop EXIT
 cargo test -p domain -p app -p server -p acquirer --features app/ssr
 postgres_stop
 trap - EXIT
+
+step "agency API against its OpenAPI document (schemathesis)"
+scripts/schemathesis.sh
 
 step "end-to-end (Playwright, JavaScript on and off)"
 scripts/e2e.sh
