@@ -23,6 +23,7 @@ use utoipa::{Modify, OpenApi};
     info(
         title = "tolem agency API",
         version = "1.0.0",
+        license(name = "MIT"),
         description = "Government offices issue payment requests that citizens pay by card \
             on tolem, and learn by webhook when they are paid, expired or cancelled."
     ),

@@ -122,7 +122,17 @@ pub async fn create(
     }
     let json: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|_| Problem::new(Kind::MalformedBody, "The body is not valid JSON."))?;
-    Ok(answer(state.desk.issue(&caller, &json, idempotency).await?))
+    let issued = state.desk.issue(&caller, &json, idempotency).await?;
+    let code = serde_json::from_str::<serde_json::Value>(&issued.body)
+        .ok()
+        .and_then(|v| v["code"].as_str().map(str::to_owned));
+    let mut response = answer(issued);
+    if let Some(location) =
+        code.and_then(|c| HeaderValue::from_str(&format!("/api/v1/payment-requests/{c}")).ok())
+    {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
 }
 
 fn code(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {

@@ -13,7 +13,7 @@ const REQUESTS: &str = "/api/v1/payment-requests";
 async fn issue_read_list_cancel(postgres: bool) {
     let app = spawn(postgres).await;
     let office = agency(&app, None).await;
-    let (status, _, created) = app
+    let (status, headers, created) = app
         .api(
             Method::POST,
             REQUESTS,
@@ -24,6 +24,7 @@ async fn issue_read_list_cancel(postgres: bool) {
         .await;
     assert_eq!(status, 201, "{created}");
     let code = created["code"].as_str().unwrap().to_owned();
+    assert_eq!(headers["location"], format!("{REQUESTS}/{code}").as_str());
     assert_eq!(code.len(), 16);
     assert!(code.starts_with("11"));
     assert!(domain::PaymentCode::parse(&code).is_ok());
