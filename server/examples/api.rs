@@ -64,44 +64,35 @@ struct Options {
     only: Option<String>,
 }
 
-impl Options {
-    fn parse() -> Result<Options, BoxError> {
-        let mut o = Options {
-            clients: 32,
-            seconds: 8.0,
-            payments: 300,
-            warmup: 500,
-            poll_ms: None,
-            only: None,
-        };
-        let mut args = std::env::args().skip(1);
-        while let Some(arg) = args.next() {
-            let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
-            match arg.as_str() {
-                "--clients" => o.clients = value()?.parse()?,
-                "--seconds" => o.seconds = value()?.parse()?,
-                "--payments" => o.payments = value()?.parse()?,
-                "--warmup" => o.warmup = value()?.parse()?,
-                "--poll-ms" => o.poll_ms = Some(value()?.parse()?),
-                "--only" => o.only = Some(value()?),
-                "-h" | "--help" => {
-                    println!(
-                        "api [--seconds N (8)] [--clients N (32)] [--payments N (300)] \
-                         [--warmup N (500)] [--poll-ms N (server default)] [--only sqlite|postgres]"
-                    );
-                    std::process::exit(0);
-                }
-                other => return Err(format!("unknown argument {other:?}").into()),
-            }
+fn options() -> Result<Options, BoxError> {
+    let mut o = Options {
+        clients: 32,
+        seconds: 8.0,
+        payments: 300,
+        warmup: 500,
+        poll_ms: None,
+        only: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--clients" => o.clients = value()?.parse()?,
+            "--seconds" => o.seconds = value()?.parse()?,
+            "--payments" => o.payments = value()?.parse()?,
+            "--warmup" => o.warmup = value()?.parse()?,
+            "--poll-ms" => o.poll_ms = Some(value()?.parse()?),
+            "--only" => o.only = Some(value()?),
+            other => return Err(format!("unknown argument {other:?} (see bench/api.sh)").into()),
         }
-        if o.clients == 0 || o.seconds <= 0.0 {
-            return Err("--clients and --seconds must be positive".into());
-        }
-        Ok(o)
     }
+    if o.clients == 0 || o.seconds <= 0.0 {
+        return Err("--clients and --seconds must be positive".into());
+    }
+    Ok(o)
 }
 
-/// Latencies of the successes and the failures of a timed phase.
+/// Latencies of the successes, and the failures, of a timed phase.
 #[derive(Default)]
 struct Outcomes {
     latencies: Vec<Duration>,
@@ -139,11 +130,41 @@ fn ms(run: &Run, p: f64) -> f64 {
     percentile_ms(&run.tally.latencies, p)
 }
 
-fn cpu_us(run: &Run) -> Option<f64> {
-    let done = run.tally.latencies.len();
+/// Machine CPU time (all cores) per success, in microseconds.
+fn cpu_us(run: &Run) -> f64 {
+    let done = run.tally.latencies.len().max(1) as f64;
     run.cpu
-        .filter(|_| done > 0)
-        .map(|cpu| cpu.as_secs_f64() * 1e6 / done as f64)
+        .map_or(f64::NAN, |cpu| cpu.as_secs_f64() * 1e6 / done)
+}
+
+/// An operation for `closed_loop` from `f`, which is given its own clone of
+/// `shared` and the operation's number.
+fn op<T, F, Fut>(shared: T, f: F) -> impl Fn(usize) -> Fut + Clone + Send + Sync + 'static
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(T, usize) -> Fut + Clone + Send + Sync + 'static,
+{
+    move |n| f(shared.clone(), n)
+}
+
+/// `o.warmup` operations not counted, then as many as fit in `o.seconds`.
+async fn warm_then_time<F, Fut>(o: &Options, first: usize, op: F) -> Run
+where
+    F: Fn(usize) -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = Result<(), String>> + Send,
+{
+    let count = o.warmup;
+    let _: Run = closed_loop(o.clients, Phase::Count { first, count }, op.clone()).await;
+    let until = Instant::now() + Duration::from_secs_f64(o.seconds);
+    closed_loop(
+        o.clients,
+        Phase::Until {
+            first: first + count,
+            until,
+        },
+        op,
+    )
+    .await
 }
 
 /// The client's header lines for the agency's key and `idempotency`. The
@@ -506,7 +527,7 @@ fn details(backend: &str, f: &Figures) {
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    let o = Options::parse()?;
+    let o = options()?;
     eprintln!(
         "{} clients, {} s per phase, {} payments during the creates, {} warm-up operations per phase",
         o.clients, o.seconds, o.payments, o.warmup

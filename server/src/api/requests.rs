@@ -66,14 +66,6 @@ fn answer(answer: Answer) -> Response {
     response
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
-}
-
 /// Issue a payment request.
 ///
 /// Answers 201 with the request and its new payment code; the citizen pays
@@ -113,7 +105,7 @@ pub async fn create(
     {
         return Ok(answer(replayed));
     }
-    if !is_json(&headers) {
+    if !crate::web::origin::is_json(&headers) {
         return Err(Problem::new(
             Kind::UnsupportedMediaType,
             "Send the request as Content-Type: application/json.",

@@ -13,7 +13,6 @@ use super::store::SqlStore;
 use super::values::{Row, required, statement};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::PaymentCode;
 
 /// A claimed event, with where it goes.
 #[derive(Clone, Debug)]
@@ -146,14 +145,7 @@ fn delivery(row: &dyn Row) -> Result<Delivery, StoreError> {
         _ => None,
     };
     Ok(Delivery {
-        event: RequestEventRecord {
-            id: required(row.text(0)?, "event id")?,
-            code: PaymentCode::parse(&required(row.text(1)?, "code")?)
-                .map_err(|_| StoreError::Corrupt("payment code"))?,
-            kind: required(row.text(2)?, "event type")?,
-            refund_id: row.text(3)?,
-            at: required(row.time(4)?, "event time")?,
-        },
+        event: super::issued::decode_event(row)?,
         agency_id: required(row.text(5)?, "event agency")?,
         attempts: u32::try_from(required(row.int(6)?, "attempts")?)
             .map_err(|_| StoreError::Corrupt("attempts"))?,

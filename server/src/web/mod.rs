@@ -16,7 +16,7 @@ mod health;
 mod language;
 pub mod limits;
 mod notifications;
-mod origin;
+pub(crate) mod origin;
 mod pay;
 mod whole;
 

@@ -80,7 +80,7 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
     next.run(Request::from_parts(parts, body)).await
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
+pub(crate) fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -16,6 +16,10 @@ use chrono::{DateTime, Utc};
 use domain::{Money, PaymentCode, RequestStatus, ServiceKind};
 use sql::*;
 
+/// Decodes the first five columns of a row as a request's event (id, code,
+/// type, refund id, time), for the outbox's reads too.
+pub(in crate::storage) use sql::event as decode_event;
+
 /// A payment request an agency issued.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IssuedRequest {

@@ -111,7 +111,7 @@ pub(super) fn issued(row: &dyn Row) -> Result<IssuedRequest, StoreError> {
     })
 }
 
-pub(super) fn event(row: &dyn Row) -> Result<RequestEventRecord, StoreError> {
+pub(in crate::storage) fn event(row: &dyn Row) -> Result<RequestEventRecord, StoreError> {
     Ok(RequestEventRecord {
         id: required(row.text(0)?, "event id")?,
         code: PaymentCode::parse(&required(row.text(1)?, "code")?)
