@@ -1,34 +1,34 @@
-//! The agency API under load, next to a ceiling measured in the same run,
+//! The agency API under load beside a ceiling measured in the same run,
 //! and the lag of its webhooks (`bench/api.sh` runs it in release).
 //!
 //! For each backend (SQLite, then PostgreSQL when `TOLEM_TEST_POSTGRES` names
 //! a server, as `bench/api.sh` arranges) this starts the real server in this
-//! process (API rate limits raised out of the way, webhooks as configured
-//! by default: looked for every 500 ms) with one agency whose webhook
-//! endpoint is a receiver in this process on 127.0.0.1:0, then:
+//! process (rate limits out of the way, webhooks as configured by default)
+//! with one agency, whose webhook endpoint is a receiver in this process on
+//! 127.0.0.1:0 that checks each signature, then times, each phase after
+//! `--warmup` operations (default 500) not counted:
 //!
-//! 1. **creates/s, p50, p99**: 32 clients (`--clients`) post
-//!    `POST /api/v1/payment-requests` with the agency's key, each request
-//!    with an `Idempotency-Key` of its own, for `--seconds` (default 8). One
-//!    counts when answered 201. Meanwhile `--payments` (default 300) requests
-//!    issued beforehand are paid through `/api/pay` (as `throughput.rs`
-//!    pays), at a steady rate over the first four fifths of the phase;
-//! 2. **webhook lag**: from the moment a payment's `/api/pay` call returns
-//!    `Paid` to the arrival of its `payment_request.paid` webhook at the
-//!    receiver (which checks the signature); every paid request must be
-//!    delivered. A paid event is not announced to the courier (a cancel
-//!    is), so the lag is mostly the poll interval (`--poll-ms`);
-//! 3. **replays/s**: the same clients post one body under one key again and
-//!    again: authenticated and answered from the stored answer, no write;
-//! 4. **ceiling**: the same clients get `/health/live` (no database at all).
+//! 1. **creates/s, p50, p99**: `--clients` (32) post to
+//!    `/api/v1/payment-requests` with the agency's key for `--seconds` (8),
+//!    each request under an `Idempotency-Key` of its own; one counts when
+//!    answered 201. Meanwhile `--payments` (300) requests issued beforehand
+//!    are paid through `/api/pay` (as `throughput.rs` pays) at a steady rate
+//!    over the first four fifths of the phase;
+//! 2. **webhook lag**: from a payment's `/api/pay` call returning `Paid` to
+//!    its `payment_request.paid` webhook arriving; delivered must equal
+//!    paid. The courier is woken for the events this server writes for
+//!    cancels, not for payments: the lag is mostly its poll (`--poll-ms`,
+//!    500 by default);
+//! 3. **replays/s**: the same clients post one body under one key: the
+//!    key checked and the stored answer read, no write;
+//! 4. **ceiling**: the same clients get `/health/live` (no database).
 //!
-//! Each of phases 1, 3, 4 starts with `--warmup` (default 500) operations not
-//! counted. The ratio creates/s ÷ ceiling/s survives the machine's noise
-//! where an absolute rate does not; replays/s says how much of a create's
-//! cost is the write. Clients, server and database share the machine.
-//!
-//! Run it with `bench/api.sh [--seconds N] [--clients N] [--payments N]
-//! [--warmup N] [--poll-ms N] [--only sqlite|postgres]`.
+//! The ratio creates/s ÷ ceiling/s survives the machine's noise where an
+//! absolute rate does not; replays/s sets the write apart from the rest of
+//! a create. A create commits durably in a transaction of its own (not in
+//! the payments' group commits), so creates/s is bounded by the disk's
+//! synchronous writes per second, which `bench/api.sh` probes beforehand.
+//! Clients, server and database share the machine's cores.
 
 #[allow(
     dead_code,
@@ -41,12 +41,13 @@ use axum::http::{HeaderMap, StatusCode};
 use chrono::Utc;
 use common::http::Connections;
 use common::{BoxError, Phase, Tally, Timed, closed_loop, percentile_ms};
-use futures_util::StreamExt;
 use server::Application;
 use server::agencies::admin::{self, NewAgency};
 use server::agencies::keys::KeyMode;
 use server::config::Config;
+use server::webhooks::signing::verify;
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -96,8 +97,7 @@ fn options() -> Result<Options, BoxError> {
 #[derive(Default)]
 struct Outcomes {
     latencies: Vec<Duration>,
-    failures: usize,
-    first_failure: Option<String>,
+    failures: Vec<String>,
 }
 
 impl Tally for Outcomes {
@@ -106,17 +106,13 @@ impl Tally for Outcomes {
     fn record(&mut self, outcome: Self::Outcome, latency: Duration) {
         match outcome {
             Ok(()) => self.latencies.push(latency),
-            Err(error) => {
-                self.failures += 1;
-                self.first_failure.get_or_insert(error);
-            }
+            Err(error) => self.failures.push(error),
         }
     }
 
     fn merge(&mut self, other: Self) {
         self.latencies.extend(other.latencies);
-        self.failures += other.failures;
-        self.first_failure = self.first_failure.take().or(other.first_failure);
+        self.failures.extend(other.failures);
     }
 }
 
@@ -130,13 +126,6 @@ fn ms(run: &Run, p: f64) -> f64 {
     percentile_ms(&run.tally.latencies, p)
 }
 
-/// Machine CPU time (all cores) per success, in microseconds.
-fn cpu_us(run: &Run) -> f64 {
-    let done = run.tally.latencies.len().max(1) as f64;
-    run.cpu
-        .map_or(f64::NAN, |cpu| cpu.as_secs_f64() * 1e6 / done)
-}
-
 /// An operation for `closed_loop` from `f`, which is given its own clone of
 /// `shared` and the operation's number.
 fn op<T, F, Fut>(shared: T, f: F) -> impl Fn(usize) -> Fut + Clone + Send + Sync + 'static
@@ -147,24 +136,22 @@ where
     move |n| f(shared.clone(), n)
 }
 
-/// `o.warmup` operations not counted, then as many as fit in `o.seconds`.
-async fn warm_then_time<F, Fut>(o: &Options, first: usize, op: F) -> Run
+/// `o.warmup` operations not counted, then as many as fit in `o.seconds`
+/// with `during` running beside them.
+async fn warm_then_time<F, Fut, D>(o: &Options, first: usize, op: F, during: D) -> (Run, D::Output)
 where
     F: Fn(usize) -> Fut + Send + Sync + Clone + 'static,
-    Fut: std::future::Future<Output = Result<(), String>> + Send,
+    Fut: Future<Output = Result<(), String>> + Send,
+    D: Future,
 {
     let count = o.warmup;
     let _: Run = closed_loop(o.clients, Phase::Count { first, count }, op.clone()).await;
     let until = Instant::now() + Duration::from_secs_f64(o.seconds);
-    closed_loop(
-        o.clients,
-        Phase::Until {
-            first: first + count,
-            until,
-        },
-        op,
-    )
-    .await
+    let timed = Phase::Until {
+        first: first + count,
+        until,
+    };
+    tokio::join!(closed_loop(o.clients, timed, op), during)
 }
 
 /// The client's header lines for the agency's key and `idempotency`. The
@@ -246,19 +233,13 @@ struct Receiver {
 
 async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: String) -> StatusCode {
     let at = Instant::now();
-    let header = |name| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    };
+    let header = |name| headers.get(name).map_or("", |v| v.to_str().unwrap_or(""));
     let (id, stamp, signature) = (
         header("webhook-id"),
         header("webhook-timestamp"),
         header("webhook-signature"),
     );
-    let genuine =
-        server::webhooks::signing::verify(&r.secret, id, stamp, signature, &body, Utc::now(), 300);
+    let genuine = verify(&r.secret, id, stamp, signature, &body, Utc::now(), 300);
     let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
     let mut arrivals = r.arrivals.lock().unwrap_or_else(|e| e.into_inner());
     arrivals.deliveries += 1;
@@ -303,10 +284,34 @@ struct Figures {
     replays: Run,
     ceiling: Run,
     payments: Payments,
-    /// Lag of each paid request's webhook, for those that arrived.
+    /// Lag of each paid request's webhook, of those that arrived.
     lags: Vec<Duration>,
     deliveries: usize,
     bad_signatures: usize,
+}
+
+/// Waits (at most 15 s) for the webhook of every payment paid; the lag of
+/// each that arrived.
+async fn lags(arrivals: &Mutex<Arrivals>, payments: &Payments) -> Vec<Duration> {
+    let paid: Vec<_> = payments
+        .iter()
+        .filter_map(|(code, at, _)| Some((code, *at.as_ref().ok()?)))
+        .collect();
+    let since = Instant::now();
+    loop {
+        let lags: Vec<_> = {
+            let arrivals = arrivals.lock().unwrap_or_else(|e| e.into_inner());
+            paid.iter()
+                .filter_map(|(code, at)| {
+                    Some(arrivals.paid.get(*code)?.saturating_duration_since(*at))
+                })
+                .collect()
+        };
+        if lags.len() == paid.len() || since.elapsed() > Duration::from_secs(15) {
+            return lags;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 async fn measure(database_url: &str, o: &Options) -> Result<Figures, BoxError> {
@@ -344,185 +349,100 @@ async fn measure(database_url: &str, o: &Options) -> Result<Figures, BoxError> {
     let server = tokio::spawn(application.run());
 
     let c = Arc::new(Connections::new(address));
-    let key: Arc<str> = key.into();
-    let creating = {
-        let (c, key) = (c.clone(), key.clone());
-        move |n| {
-            let (c, key) = (c.clone(), key.clone());
-            async move { create(&c, &key, n).await.map(drop) }
-        }
-    };
-    let timed = |first| Phase::Until {
-        first,
-        until: Instant::now() + Duration::from_secs_f64(o.seconds),
-    };
-    let warmup = |first| Phase::Count {
-        first,
-        count: o.warmup,
-    };
-
-    // The requests to pay, then the warm-up, neither counted.
-    let to_pay: Vec<String> = futures_util::stream::iter(0..o.payments)
-        .map(|n| {
-            let (c, key) = (c.clone(), key.clone());
-            async move { create(&c, &key, n).await }
-        })
-        .buffer_unordered(o.clients)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<Result<_, _>>()?;
-    let run: Run = closed_loop(o.clients, warmup(o.payments), creating.clone()).await;
-    if let Some(error) = run.tally.first_failure {
-        return Err(format!("warm-up create failed: {error}").into());
+    let shared = (c.clone(), Arc::<str>::from(key));
+    // The requests to pay, issued beforehand and not counted.
+    let mut to_pay = Vec::with_capacity(o.payments);
+    for n in 0..o.payments {
+        to_pay.push(create(&c, &shared.1, n).await?);
     }
 
-    let first = o.payments + o.warmup;
-    let span = Duration::from_secs_f64(o.seconds * 0.8);
-    let (creates, payments) = tokio::join!(
-        closed_loop::<Outcomes, _, _>(o.clients, timed(first), creating),
-        pay_steadily(c.clone(), to_pay, span),
-    );
-    eprintln!(
-        "  creates: {:.0}/s over {:.1} s",
-        rate(&creates),
-        creates.wall.as_secs_f64()
-    );
+    let creating = op(shared.clone(), |(c, key), n| async move {
+        create(&c, &key, n).await.map(drop)
+    });
+    let paying = pay_steadily(c.clone(), to_pay, Duration::from_secs_f64(o.seconds * 0.8));
+    let (creates, payments) = warm_then_time(o, o.payments, creating, paying).await;
+    eprintln!("  creates: {:.0}/s", rate(&creates));
+    let lags = lags(&receiver.arrivals, &payments).await;
 
-    // Every paid request's webhook, waiting at most 15 s past the load.
-    let paid: Vec<(&str, Instant)> = payments
-        .iter()
-        .filter_map(|(code, at, _)| at.as_ref().ok().map(|at| (code.as_str(), *at)))
-        .collect();
-    let waited = Instant::now();
-    let arrived = || {
-        let arrivals = receiver.arrivals.lock().unwrap_or_else(|e| e.into_inner());
-        paid.iter()
-            .filter(|(code, _)| arrivals.paid.contains_key(*code))
-            .count()
-    };
-    while arrived() < paid.len() && waited.elapsed() < Duration::from_secs(15) {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let (lags, deliveries, bad_signatures) = {
-        let arrivals = receiver.arrivals.lock().unwrap_or_else(|e| e.into_inner());
-        let lags = paid
-            .iter()
-            .filter_map(|(code, at)| {
-                arrivals
-                    .paid
-                    .get(*code)
-                    .map(|a| a.saturating_duration_since(*at))
-            })
-            .collect();
-        (lags, arrivals.deliveries, arrivals.bad_signatures)
-    };
-
-    let replaying = {
-        let (c, key, body) = (c.clone(), key.clone(), Arc::<str>::from(request_body(0)));
-        move |_| {
-            let (c, key, body) = (c.clone(), key.clone(), body.clone());
-            async move { post(&c, &key, &body, "bench-replay").await.map(drop) }
-        }
-    };
-    let _: Run = closed_loop(o.clients, warmup(0), replaying.clone()).await;
-    let replays = closed_loop(o.clients, timed(0), replaying).await;
+    let body = Arc::<str>::from(request_body(0));
+    let replaying = op((shared.clone(), body), |((c, key), body), _| async move {
+        post(&c, &key, &body, "bench-replay").await.map(drop)
+    });
+    let (replays, ()) = warm_then_time(o, 0, replaying, async {}).await;
     eprintln!("  replays: {:.0}/s", rate(&replays));
 
-    let live = {
-        let c = c.clone();
-        move |_| {
-            let c = c.clone();
-            async move {
-                match c.get("/health/live").await? {
-                    answer if answer.status == 200 => Ok(()),
-                    answer => Err(format!("{}: {}", answer.status, answer.body)),
-                }
-            }
+    let live = op(c.clone(), |c, _| async move {
+        match c.get("/health/live").await? {
+            answer if answer.status == 200 => Ok(()),
+            answer => Err(format!("{}: {}", answer.status, answer.body)),
         }
-    };
-    let _: Run = closed_loop(o.clients, warmup(0), live.clone()).await;
-    let ceiling = closed_loop(o.clients, timed(0), live).await;
+    });
+    let (ceiling, ()) = warm_then_time(o, 0, live, async {}).await;
     eprintln!("  /health/live: {:.0}/s", rate(&ceiling));
     server.abort();
     receiving.abort();
+    let arrivals = receiver.arrivals.lock().unwrap_or_else(|e| e.into_inner());
     Ok(Figures {
         creates,
         replays,
         ceiling,
         payments,
         lags,
-        deliveries,
-        bad_signatures,
+        deliveries: arrivals.deliveries,
+        bad_signatures: arrivals.bad_signatures,
     })
 }
 
-fn report(backend: &str, f: &Figures) {
-    println!(
-        "{backend:<9} {:>9.0} {:>7.2} {:>7.2} {:>10.0} {:>15.0} {:>6.2}",
-        rate(&f.creates),
-        ms(&f.creates, 50.0),
-        ms(&f.creates, 99.0),
-        rate(&f.replays),
-        rate(&f.ceiling),
-        rate(&f.creates) / rate(&f.ceiling),
-    );
-}
-
-fn webhooks(backend: &str, f: &Figures) {
-    let paid = f.payments.iter().filter(|(_, at, _)| at.is_ok()).count();
-    println!(
-        "{backend:<9} {:>5} {:>10} {:>11.1} {:>11.1} {:>7.1}",
-        paid,
-        f.lags.len(),
-        percentile_ms(&f.lags, 50.0),
-        percentile_ms(&f.lags, 99.0),
-        percentile_ms(&f.lags, 100.0),
-    );
-}
-
-fn details(backend: &str, f: &Figures) {
-    let latencies: Vec<Duration> = f.payments.iter().map(|(_, _, latency)| *latency).collect();
-    println!(
-        "{backend}: {} creates in {:.2} s (max {:.1} ms), {} replays (p99 {:.2} ms), \
-         {} /health/live (p99 {:.2} ms); payments during the creates: p50 {:.2} ms, p99 {:.2} ms; \
-         {} webhook deliveries, {} with a bad signature",
-        f.creates.tally.latencies.len(),
-        f.creates.wall.as_secs_f64(),
-        ms(&f.creates, 100.0),
-        f.replays.tally.latencies.len(),
-        ms(&f.replays, 99.0),
-        f.ceiling.tally.latencies.len(),
-        ms(&f.ceiling, 99.0),
-        percentile_ms(&latencies, 50.0),
-        percentile_ms(&latencies, 99.0),
-        f.deliveries,
-        f.bad_signatures,
-    );
-    if let (Some(create), Some(replay), Some(live)) =
-        (cpu_us(&f.creates), cpu_us(&f.replays), cpu_us(&f.ceiling))
-    {
+fn print(results: &[(&str, Figures)]) {
+    println!("\nbackend   creates/s  p50 ms  p99 ms  replays/s  /health/live/s  ratio");
+    for (backend, f) in results {
+        let (creates, ceiling) = (rate(&f.creates), rate(&f.ceiling));
+        let (p50, p99, replays) = (ms(&f.creates, 50.0), ms(&f.creates, 99.0), rate(&f.replays));
+        let ratio = creates / ceiling;
         println!(
-            "{backend}: machine CPU time (all cores) {create:.0} us per create, \
-             {replay:.0} us per replay, {live:.0} us per /health/live"
+            "{backend:<9} {creates:>9.0} {p50:>7.2} {p99:>7.2} {replays:>10.0} {ceiling:>15.0} {ratio:>6.3}"
         );
     }
-    for (name, run) in [
-        ("creates", &f.creates),
-        ("replays", &f.replays),
-        ("/health/live", &f.ceiling),
-    ] {
-        if let Some(error) = &run.tally.first_failure {
-            println!(
-                "{backend}: {} {name} FAILED, first: {error}",
-                run.tally.failures
-            );
-        }
+    println!("\nwebhooks   paid  delivered  lag p50 ms  lag p99 ms  max ms");
+    for (backend, f) in results {
+        let paid = f.payments.iter().filter(|(_, at, _)| at.is_ok()).count();
+        let lag = |p| percentile_ms(&f.lags, p);
+        let (p50, p99, max, delivered) = (lag(50.0), lag(99.0), lag(100.0), f.lags.len());
+        println!("{backend:<9} {paid:>5} {delivered:>10} {p50:>11.1} {p99:>11.1} {max:>7.1}");
     }
-    if let Some((code, Err(error), _)) = f.payments.iter().find(|(_, at, _)| at.is_err()) {
-        let failed = f.payments.iter().filter(|(_, at, _)| at.is_err()).count();
-        println!("{backend}: {failed} payments FAILED, first ({code}): {error}");
+    println!();
+    for (backend, f) in results {
+        let paying: Vec<_> = f.payments.iter().map(|(_, _, latency)| *latency).collect();
+        println!(
+            "{backend}: {} creates, {} replays (p99 {:.2} ms), {} /health/live (p99 {:.2} ms); \
+             /api/pay meanwhile p50 {:.2} ms, p99 {:.2} ms; {} webhooks received, {} badly signed",
+            f.creates.tally.latencies.len(),
+            f.replays.tally.latencies.len(),
+            ms(&f.replays, 99.0),
+            f.ceiling.tally.latencies.len(),
+            ms(&f.ceiling, 99.0),
+            percentile_ms(&paying, 50.0),
+            percentile_ms(&paying, 99.0),
+            f.deliveries,
+            f.bad_signatures,
+        );
+        let failed = |name: &str, errors: Vec<&String>| {
+            if let Some(first) = errors.first() {
+                println!("{backend}: {} {name} FAILED, first: {first}", errors.len());
+            }
+        };
+        failed("creates", f.creates.tally.failures.iter().collect());
+        failed("replays", f.replays.tally.failures.iter().collect());
+        failed("/health/live", f.ceiling.tally.failures.iter().collect());
+        failed(
+            "payments",
+            f.payments
+                .iter()
+                .filter_map(|p| p.1.as_ref().err())
+                .collect(),
+        );
     }
+    println!("ratio = creates/s / /health/live/s; webhook lag from /api/pay answering Paid");
 }
 
 #[tokio::main]
@@ -559,23 +479,6 @@ async fn main() -> Result<(), BoxError> {
             );
         }
     }
-    println!();
-    println!("backend   creates/s  p50 ms  p99 ms  replays/s  /health/live/s  ratio");
-    for (backend, figures) in &results {
-        report(backend, figures);
-    }
-    println!();
-    println!("webhooks   paid  delivered  lag p50 ms  lag p99 ms  max ms");
-    for (backend, figures) in &results {
-        webhooks(backend, figures);
-    }
-    println!();
-    for (backend, figures) in &results {
-        details(backend, figures);
-    }
-    println!(
-        "ratio = creates/s / /health/live/s; webhook lag from /api/pay answering Paid to \
-         the receiver; delivered must equal paid"
-    );
+    print(&results);
     Ok(())
 }
