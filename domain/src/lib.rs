@@ -37,6 +37,7 @@ pub mod payment;
 pub mod payment_code;
 pub mod refund;
 pub mod request;
+pub mod staff;
 
 pub use card::*;
 pub use decline::*;

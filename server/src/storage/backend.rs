@@ -68,6 +68,11 @@ pub(super) trait Backend: Send + Sync + 'static {
     /// changed. All or none of them take effect.
     async fn execute_all(&self, statements: Vec<Statement>) -> Result<Vec<u64>, StoreError>;
 
+    /// Runs writes in one transaction, in order, each of which must change
+    /// a row: at the first that changes none, none take effect and the
+    /// answer is `false` (a guarded change and its audit entry).
+    async fn execute_guarded(&self, statements: Vec<Statement>) -> Result<bool, StoreError>;
+
     /// The database's clock: the one time every server shares. SQLite's
     /// database has one server, whose clock it is.
     async fn now(&self) -> Result<DateTime<Utc>, StoreError>;

@@ -20,7 +20,9 @@ mod postgres;
 mod pressure;
 mod queries;
 mod refunds;
+mod search;
 mod sqlite;
+mod staff;
 mod store;
 #[cfg(test)]
 mod tests;
@@ -43,7 +45,9 @@ pub use issued::{
 };
 use postgres::PostgresBackend;
 pub use refunds::{NewRefund, RefundEvent, RefundMove, RefundRecord, RefundStore};
+pub use search::{PageAfter, PaymentFilter, PaymentRow, PaymentSearch, Totals};
 use sqlite::SqliteBackend;
+pub use staff::{AuditEntry, AuditFilter, StaffChange, StaffRecord, StaffStore};
 use store::SqlStore;
 pub use velocity::{Tallies, Tally, VelocityStore};
 pub use webhooks::{AttemptRecord, AttemptRow, Delivery, FailingEndpoint, WebhookStore};
@@ -239,11 +243,20 @@ pub struct ApprovedPayment {
 
 /// Everything the services store; refunds and status leases are
 /// [`RefundStore`]'s part, the tallies of attempts [`VelocityStore`]'s,
-/// agencies and keys [`AgencyStore`]'s, their requests [`IssuedStore`]'s
-/// and the webhook outbox [`WebhookStore`]'s.
+/// agencies and keys [`AgencyStore`]'s, their requests [`IssuedStore`]'s,
+/// the webhook outbox [`WebhookStore`]'s, staff and the audit log
+/// [`StaffStore`]'s and the back office's search [`PaymentSearch`]'s.
 #[async_trait]
 pub trait PaymentStore:
-    RefundStore + VelocityStore + AgencyStore + IssuedStore + WebhookStore + Send + Sync
+    RefundStore
+    + VelocityStore
+    + AgencyStore
+    + IssuedStore
+    + WebhookStore
+    + StaffStore
+    + PaymentSearch
+    + Send
+    + Sync
 {
     /// "sqlite" or "postgres", for logs and reports.
     fn backend(&self) -> &'static str;

@@ -150,25 +150,25 @@ pub const SECRET: &str = "SELECT value FROM secrets WHERE name = ?";
 
 // Decoders, one per query shape.
 
-fn code(text: Option<String>) -> Result<PaymentCode, StoreError> {
+pub(super) fn code(text: Option<String>) -> Result<PaymentCode, StoreError> {
     PaymentCode::parse(&required(text, "payment code")?)
         .map_err(|_| StoreError::Corrupt("payment code"))
 }
 
-fn money(tyiyn: Option<i64>) -> Result<Money, StoreError> {
+pub(super) fn money(tyiyn: Option<i64>) -> Result<Money, StoreError> {
     Money::from_tyiyn(required(tyiyn, "amount")?).map_err(|_| StoreError::Corrupt("amount"))
 }
 
-fn state(text: Option<String>) -> Result<PaymentState, StoreError> {
+pub(super) fn state(text: Option<String>) -> Result<PaymentState, StoreError> {
     PaymentState::from_str_opt(&required(text, "payment status")?)
         .ok_or(StoreError::Corrupt("payment status"))
 }
 
-fn brand(text: Option<String>) -> Result<CardBrand, StoreError> {
+pub(super) fn brand(text: Option<String>) -> Result<CardBrand, StoreError> {
     CardBrand::from_str_opt(&required(text, "card brand")?).ok_or(StoreError::Corrupt("card brand"))
 }
 
-fn edition_number(stored: Option<i64>) -> Result<Option<u32>, StoreError> {
+pub(super) fn edition_number(stored: Option<i64>) -> Result<Option<u32>, StoreError> {
     stored
         .map(|n| u32::try_from(n).map_err(|_| StoreError::Corrupt("edition number")))
         .transpose()
@@ -277,7 +277,7 @@ pub fn time(row: &dyn Row) -> Result<DateTime<Utc>, StoreError> {
 
 /// `?` placeholders as PostgreSQL's numbered ones. The store's SQL has no `?`
 /// anywhere else (no string literals containing one).
-pub fn numbered(sql: &'static str) -> Cow<'static, str> {
+pub fn numbered(sql: &str) -> Cow<'_, str> {
     if !sql.contains('?') {
         return Cow::Borrowed(sql);
     }

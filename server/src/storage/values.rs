@@ -75,13 +75,18 @@ impl<T: Into<Value> + Nullable> From<Option<T>> for Value {
 /// A statement with `?` placeholders and its arguments, in order.
 #[derive(Clone, Debug)]
 pub struct Statement {
-    pub sql: &'static str,
+    /// Fixed text for the store's own statements; built at run time only
+    /// where the filters choose the conditions (the back office's search).
+    pub sql: std::borrow::Cow<'static, str>,
     pub args: Vec<Value>,
 }
 
 impl Statement {
-    pub fn new(sql: &'static str, args: Vec<Value>) -> Statement {
-        Statement { sql, args }
+    pub fn new(sql: impl Into<std::borrow::Cow<'static, str>>, args: Vec<Value>) -> Statement {
+        Statement {
+            sql: sql.into(),
+            args,
+        }
     }
 }
 

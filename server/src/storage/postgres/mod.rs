@@ -120,7 +120,7 @@ fn bind(statement: &Statement) -> (String, PgArguments) {
             Value::NullTime => args.add(Option::<chrono::DateTime<chrono::Utc>>::None),
         };
     }
-    (numbered(statement.sql).into_owned(), args)
+    (numbered(&statement.sql).into_owned(), args)
 }
 
 #[async_trait]
@@ -166,6 +166,24 @@ impl Backend for PostgresBackend {
             }
             tx.commit().await?;
             Ok(changed)
+        })
+        .await
+    }
+
+    async fn execute_guarded(&self, statements: Vec<Statement>) -> Result<bool, StoreError> {
+        let pool = self.pool.clone();
+        self.spawned(async move {
+            let mut tx = pool.begin().await?;
+            for statement in &statements {
+                let (sql, args) = bind(statement);
+                let done = sqlx::query_with(&sql, args).execute(&mut *tx).await?;
+                if done.rows_affected() == 0 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+            }
+            tx.commit().await?;
+            Ok(true)
         })
         .await
     }

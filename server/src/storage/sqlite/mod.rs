@@ -88,7 +88,19 @@ impl Backend for SqliteBackend {
     ) -> Result<Vec<T>, StoreError> {
         self.readers
             .run(move |connection| {
-                let mut prepared = connection.prepare_cached(statement.sql)?;
+                // Built statements are prepared afresh: their many shapes
+                // would push the site's hot statements out of the cache.
+                let (mut cached, mut fresh);
+                let prepared: &mut rusqlite::Statement = match &statement.sql {
+                    std::borrow::Cow::Borrowed(sql) => {
+                        cached = connection.prepare_cached(sql)?;
+                        &mut cached
+                    }
+                    std::borrow::Cow::Owned(sql) => {
+                        fresh = connection.prepare(sql)?;
+                        &mut fresh
+                    }
+                };
                 let mut rows = prepared.query(rusqlite::params_from_iter(statement.args.iter()))?;
                 let mut out = Vec::new();
                 while let Some(row) = rows.next()? {
@@ -103,7 +115,7 @@ impl Backend for SqliteBackend {
         self.writer
             .run(move |tx| {
                 let changed = tx
-                    .prepare_cached(statement.sql)?
+                    .prepare_cached(&statement.sql)?
                     .execute(rusqlite::params_from_iter(statement.args.iter()))?;
                 Ok(changed as u64)
             })
@@ -116,11 +128,32 @@ impl Backend for SqliteBackend {
                 let mut changed = Vec::with_capacity(statements.len());
                 for statement in &statements {
                     let rows = tx
-                        .prepare_cached(statement.sql)?
+                        .prepare_cached(&statement.sql)?
                         .execute(rusqlite::params_from_iter(statement.args.iter()))?;
                     changed.push(rows as u64);
                 }
                 Ok(changed)
+            })
+            .await
+    }
+
+    async fn execute_guarded(&self, statements: Vec<Statement>) -> Result<bool, StoreError> {
+        self.writer
+            .run(move |tx| {
+                // The writer commits what its work leaves; a savepoint
+                // undoes this work alone when a guard refuses.
+                tx.execute_batch("SAVEPOINT guarded")?;
+                for statement in &statements {
+                    let rows = tx
+                        .prepare_cached(&statement.sql)?
+                        .execute(rusqlite::params_from_iter(statement.args.iter()))?;
+                    if rows == 0 {
+                        tx.execute_batch("ROLLBACK TO guarded; RELEASE guarded")?;
+                        return Ok(false);
+                    }
+                }
+                tx.execute_batch("RELEASE guarded")?;
+                Ok(true)
             })
             .await
     }
