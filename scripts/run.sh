@@ -45,10 +45,12 @@ if $with_acquirer; then
   echo "sandbox acquirer: http://$ACQUIRER_ADDR (ledger: /sandbox/ledger)"
   echo "tolem: http://$LEPTOS_SITE_ADDR"
   echo "agency API: http://$LEPTOS_SITE_ADDR/api/v1/docs (demo agency agc_demo, key tlm_test_DemoKeyForTheSandbox000000000001)"
+  echo "back office: http://$LEPTOS_SITE_ADDR/admin (admin@tolem.test, password 'demo admin password', TOTP secret JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP)"
   ./target/release/server
 else
   export TOLEM_PROCESSOR=sandbox
   echo "tolem: http://$LEPTOS_SITE_ADDR"
   echo "agency API: http://$LEPTOS_SITE_ADDR/api/v1/docs (demo agency agc_demo, key tlm_test_DemoKeyForTheSandbox000000000001)"
+  echo "back office: http://$LEPTOS_SITE_ADDR/admin (admin@tolem.test, password 'demo admin password', TOTP secret JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP)"
   exec ./target/release/server
 fi

@@ -261,6 +261,39 @@ pub async fn seed_agency(store: &dyn PaymentStore, now: DateTime<Utc>) -> Result
     Ok(true)
 }
 
+pub const DEMO_STAFF_EMAIL: &str = "admin@tolem.test";
+pub const DEMO_STAFF_PASSWORD: &str = "demo admin password";
+/// The demonstration admin's TOTP secret, to type into an authenticator app.
+pub const DEMO_STAFF_TOTP: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+/// Creates the demonstration admin of the back office (a test site only)
+/// unless it exists; answers whether it was created.
+pub async fn seed_staff(store: &dyn PaymentStore, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    use crate::storage::{AuditEntry, StaffRecord};
+    let staff = StaffRecord {
+        id: "usr_demo".into(),
+        email: DEMO_STAFF_EMAIL.into(),
+        role: domain::staff::Role::Admin,
+        password_hash: crate::staff::password::hash_off_thread(DEMO_STAFF_PASSWORD.into()).await,
+        totp_secret: Some(DEMO_STAFF_TOTP.into()),
+        last_totp_step: None,
+        failed_attempts: 0,
+        locked_until: None,
+        credentials_version: 1,
+        disabled_at: None,
+        created_at: now,
+    };
+    let audit = AuditEntry {
+        at: now,
+        actor_email: Some("demo data".into()),
+        action: "user_created".into(),
+        record_type: Some("staff".into()),
+        record_id: Some(staff.id.clone()),
+        ..AuditEntry::default()
+    };
+    store.add_staff(&staff, &audit).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

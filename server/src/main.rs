@@ -68,6 +68,9 @@ enum Command {
     /// Webhook deliveries.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// The operator's staff accounts (the back office at /admin).
+    #[command(subcommand)]
+    User(server::staff::cli::UserCommand),
 }
 
 fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
@@ -102,6 +105,7 @@ async fn main() -> ExitCode {
         Command::Agency(command) => cli::agency(command).await,
         Command::ApiKey(command) => cli::api_key(command).await,
         Command::Webhook(command) => cli::webhook(command).await,
+        Command::User(command) => server::staff::cli::user(command).await,
     }
 }
 

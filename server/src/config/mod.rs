@@ -9,11 +9,13 @@ mod abuse;
 mod api;
 mod checks;
 mod read;
+mod staff;
 #[cfg(test)]
 mod tests;
 
 pub use api::{ApiSettings, WebhookSettings};
 pub use checks::MIN_SECRET_BYTES;
+pub use staff::StaffSettings;
 
 use read::Vars;
 use secrecy::SecretString;
@@ -84,6 +86,8 @@ pub struct Config {
     pub abuse: crate::abuse::AbuseLimits,
     /// The agency API and its webhooks.
     pub api: ApiSettings,
+    /// The back office's sessions and sign-in limits.
+    pub staff: StaffSettings,
 }
 
 /// Bounds on what clients can hold of the server (`web::limits` applies
@@ -169,6 +173,7 @@ impl Config {
             // limits set them.
             abuse: crate::abuse::AbuseLimits::off(),
             api: ApiSettings::default(),
+            staff: StaffSettings::default(),
         }
     }
 
@@ -243,6 +248,7 @@ impl Config {
             http: http_limits(&vars)?,
             abuse: abuse::limits(&vars)?,
             api: api::settings(&vars)?,
+            staff: staff::settings(&vars)?,
         };
         checks::timings(&config)?;
         checks::http_limits(&config)?;
