@@ -6,7 +6,8 @@
 //! - `pay/`: paying (the island, the server function and its body, what
 //!   follows a submit); `card_form`: the card checks both sides run;
 //!   `api`: what crosses the wire; `paths`: every address of the site.
-//! - Server only: `pages/` (one file per page), `services/` (what pages ask
+//! - Server only: `pages/` (one file per page), `backoffice/` (the staff's
+//!   pages, one file each), `services/` (what pages ask
 //!   of the server, one trait per feature), `feedback` (the form's checks),
 //!   `messages` (typed messages), `http` (status, redirects, headers),
 //!   `shell` (the document around a page), `lang`, `format`.
@@ -20,6 +21,8 @@ pub mod pay;
 #[cfg(feature = "ssr")]
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
+#[cfg(feature = "ssr")]
+pub mod backoffice;
 #[cfg(feature = "ssr")]
 pub mod feedback;
 #[cfg(feature = "ssr")]

@@ -4,6 +4,7 @@
 pub mod abuse;
 pub mod agencies;
 pub mod api;
+pub mod backoffice;
 pub mod clock;
 pub mod config;
 pub mod demo;
@@ -12,6 +13,7 @@ pub mod feedback;
 pub mod payments;
 pub mod processor;
 pub mod pseudonyms;
+pub mod staff;
 pub mod storage;
 pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
@@ -87,6 +89,13 @@ impl Application {
                     agency = demo::DEMO_AGENCY,
                     key = demo::DEMO_KEY,
                     "demo agency and its test API key created"
+                );
+            }
+            if config.test_mode && demo::seed_staff(store.as_ref(), clock()).await? {
+                tracing::info!(
+                    email = demo::DEMO_STAFF_EMAIL,
+                    totp_secret = demo::DEMO_STAFF_TOTP,
+                    "demo back-office admin created (/admin)"
                 );
             }
         }
@@ -194,6 +203,10 @@ impl Application {
             test_mode: config.test_mode,
             clock,
         });
+        let staff_sessions = backoffice::sessions::StaffSessions::open(&config.database_url)
+            .await
+            .map_err(storage::StoreError::from)?;
+        staff_sessions.sweep(std::time::Duration::from_secs(15 * 60));
         let leptos_options = LeptosOptions::builder()
             .output_name("tolem")
             .site_root(config.site_root.as_str())
@@ -211,6 +224,20 @@ impl Application {
                 notification_key: web::NotificationKey(notification_key.map(Arc::new)),
                 behind_proxy: config.behind_proxy,
                 lookups: abuse::lookups::LookupThrottle::new(&config.abuse),
+                backoffice: backoffice::BackOffice {
+                    desk: Arc::new(staff::StaffDesk::new(
+                        payments.store.clone(),
+                        payments.clock.clone(),
+                        config.staff.clone(),
+                    )),
+                    store: payments.store.clone(),
+                    sessions: staff_sessions,
+                    test_mode: config.test_mode,
+                    secure_cookies: config
+                        .public_url
+                        .as_deref()
+                        .is_some_and(|url| url.starts_with("https://")),
+                },
                 api: api::ApiState {
                     desk,
                     limits: Arc::new(api::RateLimits::new(

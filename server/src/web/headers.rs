@@ -93,6 +93,7 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
             || path.starts_with("/payment/")
             || path.starts_with("/receipt/")
             || path.starts_with("/api/")
+            || path.starts_with("/admin")
     };
     let mut response = next.run(request).await;
     let not_modified = response.status() == StatusCode::NOT_MODIFIED;

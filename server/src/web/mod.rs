@@ -63,6 +63,8 @@ pub struct AppState {
     pub lookups: std::sync::Arc<crate::abuse::lookups::LookupThrottle>,
     /// The agency API's service and rate limits.
     pub api: crate::api::ApiState,
+    /// The operator's back office (`/admin`).
+    pub backoffice: crate::backoffice::BackOffice,
 }
 
 impl AppState {
@@ -143,8 +145,15 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
         .route("/health/live", get(health::live))
         .layer(middleware::from_fn(whole::run_to_completion));
     let api = crate::api::router(state.api.clone(), limits);
+    // Beside the pages rather than among them: its CSV export streams,
+    // where the pages are read whole (`whole`).
+    let backoffice = crate::backoffice::router(state.backoffice.clone()).layer(
+        middleware::from_fn_with_state(state.behind_proxy, client::identify),
+    );
+    let backoffice = limits::limit_everything(backoffice, limits);
     pages
         .merge(api)
+        .merge(backoffice)
         .merge(limits::limit_time(never_shed, limits))
         .layer(middleware::from_fn(origin::refuse_cross_site))
         .layer(middleware::from_fn(headers::security_headers))

@@ -1,0 +1,95 @@
+//! The operator's back office under `/admin`, server-rendered and working
+//! without JavaScript: signing in with a password and a one-time code
+//! ([`login`]), payments found by any combination of filters with a CSV
+//! export of any filtered list ([`payments`], [`export`]), staff accounts
+//! for admins ([`users`]) and the audit log ([`audit`]). Every request
+//! passes [`guard`] (deny by default, CSRF, live session, role) inside
+//! the session layer ([`sessions`]); the pages are `app::backoffice`'s.
+
+pub mod audit;
+pub mod export;
+pub mod guard;
+pub mod login;
+pub mod payments;
+pub mod sessions;
+pub mod users;
+
+use crate::staff::StaffDesk;
+use crate::storage::PaymentStore;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use guard::Ctx;
+use std::sync::Arc;
+
+/// What the back office's handlers share.
+#[derive(Clone)]
+pub struct BackOffice {
+    pub desk: Arc<StaffDesk>,
+    pub store: Arc<dyn PaymentStore>,
+    pub sessions: sessions::StaffSessions,
+    pub test_mode: bool,
+    /// Cookies only over https (the site's public address says which).
+    pub secure_cookies: bool,
+}
+
+/// The back office's routes, each checked by [`guard::guard`].
+pub fn router<S: Clone + Send + Sync + 'static>(bo: BackOffice) -> Router<S> {
+    let session_layer = bo.sessions.layer(&bo.desk.settings, bo.secure_cookies);
+    Router::new()
+        .route("/admin", get(home))
+        .route(
+            "/admin/login",
+            get(login::sign_in_page).post(login::sign_in),
+        )
+        .route("/admin/login/code", get(login::code_page).post(login::code))
+        .route("/admin/logout", post(login::sign_out))
+        .route("/admin/payments", get(payments::list))
+        .route("/admin/payments/export", get(export::csv))
+        .route("/admin/payments/{id}", get(payments::detail))
+        .route("/admin/users", get(users::list).post(users::add))
+        .route("/admin/users/{id}", get(users::account))
+        .route("/admin/users/{id}/{action}", post(users::act))
+        .route("/admin/audit", get(audit::list))
+        .route("/admin/style.css", get(stylesheet))
+        .route_layer(middleware::from_fn_with_state(bo.clone(), guard::guard))
+        .layer(session_layer)
+        .with_state(bo)
+}
+
+/// The back office's stylesheet, kept out of the citizens' one.
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        include_str!("admin.css"),
+    )
+        .into_response()
+}
+
+async fn home() -> Response {
+    axum::response::Redirect::to("/admin/payments").into_response()
+}
+
+/// The database was too busy to answer: try again in a moment.
+pub fn busy() -> Response {
+    let mut response = (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Html("<!DOCTYPE html><title>503</title><p>Busy. Try again in a moment. / Занято, повторите через минуту.</p>"),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from_static(app::http::RETRY_AFTER_SECS),
+    );
+    response
+}
+
+/// A page that is not there (an unknown payment or account).
+pub fn not_found(ctx: &Ctx) -> Response {
+    guard::refuse(ctx, StatusCode::NOT_FOUND)
+}
