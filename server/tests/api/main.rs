@@ -2,6 +2,8 @@
 //! driven over HTTP the way browsers (with and without JavaScript) drive it.
 
 mod agencies;
+mod backoffice;
+mod backoffice_access;
 mod carding;
 mod crash;
 mod cross_origin;
@@ -18,6 +20,7 @@ mod receiver;
 mod recovery;
 mod security;
 mod site;
+mod staff;
 mod startup;
 mod three_ds;
 mod traffic;
