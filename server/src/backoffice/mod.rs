@@ -75,13 +75,21 @@ async fn home() -> Response {
     axum::response::Redirect::to("/admin/payments").into_response()
 }
 
-/// The database was too busy to answer: try again in a moment.
+/// The database was too busy to answer: try again in a moment. Said in
+/// the three languages, as it comes before the request's language is known.
 pub fn busy() -> Response {
-    let mut response = (
-        StatusCode::SERVICE_UNAVAILABLE,
-        Html("<!DOCTYPE html><title>503</title><p>Busy. Try again in a moment. / Занято, повторите через минуту.</p>"),
-    )
-        .into_response();
+    use app::i18n::Locale;
+    let text = [Locale::ru, Locale::ky, Locale::en]
+        .map(|locale| {
+            format!(
+                "<p lang=\"{}\">{}</p>",
+                app::lang::tag(locale),
+                app::messages::Msg::BusyTryAgain.text(locale)
+            )
+        })
+        .join("");
+    let page = format!("<!DOCTYPE html><meta charset=\"utf-8\"><title>503</title>{text}");
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, Html(page)).into_response();
     response.headers_mut().insert(
         header::RETRY_AFTER,
         HeaderValue::from_static(app::http::RETRY_AFTER_SECS),

@@ -235,7 +235,7 @@ async fn an_account_an_admin_adds_enrols_its_authenticator_at_the_first_sign_in(
 }
 
 #[tokio::test]
-async fn sessions_end_when_idle_and_sign_ins_are_throttled_per_address() {
+async fn sessions_end_when_idle_or_old_and_sign_ins_are_throttled_per_address() {
     let app = spawn_with(
         false,
         server::config::StaffSettings {
@@ -255,6 +255,29 @@ async fn sessions_end_when_idle_and_sign_ins_are_throttled_per_address() {
         (status, location.as_deref()),
         (303, Some("/admin/login")),
         "idle too long"
+    );
+    // A session in use still ends its absolute time after the sign-in.
+    let strict = spawn_with(
+        false,
+        server::config::StaffSettings {
+            absolute_timeout: std::time::Duration::from_secs(3),
+            ..Default::default()
+        },
+    )
+    .await;
+    let busy = account(&strict, "busy@infocom.kg", Role::Viewer).await;
+    busy.sign_in().await;
+    for _ in 0..3 {
+        let (status, _, _) = busy.get("/admin/payments").await;
+        assert_eq!(status, 200);
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    let (status, _, location) = busy.get("/admin/payments").await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some("/admin/login")),
+        "past 3 s"
     );
     let stranger = account(&app, "stranger@infocom.kg", Role::Viewer).await;
     let (status, _, _) = stranger.password("wrong password!").await; // 3

@@ -100,6 +100,16 @@ async fn every_route_answers_each_role_as_the_table_says(postgres: bool) {
                 expected(*who, *needs),
                 "{who:?} GET {path}: {body:.300}"
             );
+            // The applicant's full name only for roles with the right.
+            if status == 200 && path.ends_with(&payment) {
+                let names = matches!(who, Who::Staff(r) if r.may(ReadApplicantNames));
+                assert_eq!(
+                    body.contains("Асанов Бакыт"),
+                    names,
+                    "{who:?} sees the name"
+                );
+                assert_eq!(body.contains("А****в Б."), !names, "{who:?} sees it masked");
+            }
         }
         // The sign-in form is for anyone; `/admin` leads to the list.
         let (status, _, _) = browser.get("/admin/login").await;
