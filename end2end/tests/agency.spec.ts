@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { test, expect, fillCard, islandReady, payButton, APPROVED, Page } from './fixtures';
+import { test, expect, islandReady, APPROVED } from './fixtures';
+import { operator, payWith, printed } from './operator';
 import { header, Received, startReceiver, verifyWebhook } from './webhook_receiver';
 
 // An agency issues a payment request through the API, the citizen pays it
@@ -8,43 +8,8 @@ import { header, Received, startReceiver, verifyWebhook } from './webhook_receiv
 // project works on its own server (scripts/e2e.sh starts one per project),
 // with an agency of its own made there by the operator's command.
 
-/** Runs an operator command (`server agency …`, `server api-key …`) against a server's database. */
-function operator(databaseUrl: string, args: string[]): string {
-  const bin = process.env.TOLEM_SERVER_BIN;
-  if (!bin) throw new Error('TOLEM_SERVER_BIN is not set: run the suite with scripts/e2e.sh');
-  return execFileSync(bin, args, {
-    env: { ...process.env, DATABASE_URL: databaseUrl, TOLEM_TEST_MODE: 'true', TOLEM_LOG: 'warn' },
-    encoding: 'utf8',
-  });
-}
-
-function printed(output: string, pattern: RegExp): string {
-  const found = output.match(pattern);
-  if (!found) throw new Error(`unexpected output of the operator command: ${output}`);
-  return found[1];
-}
-
 type Event = { type: string; timestamp: string; data: Record<string, unknown> };
 const event = (r: Received): Event => JSON.parse(r.body.toString('utf8'));
-
-/** Pays with the approved card, and again if a document edition took effect meanwhile. */
-async function payWithApprovedCard(page: Page, js: boolean) {
-  await fillCard(page, APPROVED);
-  await payButton(page).click();
-  // editions.spec.ts publishes editions on this server while other specs
-  // run: one taking effect while the form is filled in holds the payment
-  // (nothing charged) until the citizen presses Pay again.
-  const success = page.getByText('Оплата прошла успешно');
-  const newEdition = page.getByText(/вступила в силу новая редакция документов/);
-  await expect(success.or(newEdition)).toBeVisible();
-  if (!(await success.isVisible())) {
-    await islandReady(page, js);
-    await page.getByLabel(/Номер карты/).fill(APPROVED);
-    await page.getByLabel(/Код безопасности/).fill('739');
-    await payButton(page).click();
-  }
-  await expect(success).toBeVisible();
-}
 
 test('the verifier accepts the Standard Webhooks example and refuses any change to it', () => {
   // The reference libraries' example: this secret, id, timestamp and body sign to this.
@@ -118,7 +83,7 @@ test('an agency issues a request, the citizen pays it, the agency gets a signed 
     await expect(summary.locator('.amount')).toHaveText('1\u00a0500,00 сом');
     await expect(summary).toContainText('Ожидает оплаты');
     await expect(page.locator('body')).not.toContainText('Бакыт');
-    await payWithApprovedCard(page, js);
+    await payWith(page, js);
     await expect(page).toHaveURL(/\/receipt\/[0-9a-f]{32}$/);
     await expect(page.locator('.receipt .code')).toHaveText(code);
     const receiptOnPage = (await page.locator('.receipt .receipt-number').textContent())?.trim();

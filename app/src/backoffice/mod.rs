@@ -72,28 +72,6 @@ fn menu(locale: Locale, frame: &Frame) -> impl IntoView + use<> {
     }
 }
 
-fn language_links(locale: Locale, here: &str) -> impl IntoView + use<> {
-    let links = lang::ALL
-        .into_iter()
-        .map(|option| {
-            let href = lang::switch_href(option, here);
-            let current = (option == locale).then_some("true");
-            view! {
-                <li>
-                    <a href=href hreflang=lang::tag(option) lang=lang::tag(option) aria-current=current>
-                        {lang::endonym(option)}
-                    </a>
-                </li>
-            }
-        })
-        .collect_view();
-    view! {
-        <nav class="language-switch" aria-label=td_string!(locale, language_label)>
-            <ul>{links}</ul>
-        </nav>
-    }
-}
-
 /// A whole back-office document around `body`.
 pub fn document(
     locale: Locale,
@@ -111,7 +89,7 @@ pub fn document(
             </div>
         }
     });
-    let languages = language_links(locale, here);
+    let languages = crate::pages::language_switch(locale, here);
     Owner::new().with(move || {
         view! {
             <!DOCTYPE html>

@@ -10,19 +10,13 @@ use domain::{DocumentKind, EditionsInForce};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-#[component]
-pub fn SiteHeader() -> impl IntoView {
-    let locale = lang::current();
-    let location = use_location();
-    let search = location.search.get_untracked();
-    let here = match search.trim_start_matches('?') {
-        "" => location.pathname.get_untracked(),
-        query => format!("{}?{query}", location.pathname.get_untracked()),
-    };
+/// The links to this page in each language, the current one marked; the
+/// back office's header has them too.
+pub fn language_switch(locale: Locale, here: &str) -> impl IntoView + use<> {
     let links = lang::ALL
         .into_iter()
         .map(|option| {
-            let href = lang::switch_href(option, &here);
+            let href = lang::switch_href(option, here);
             let current = (option == locale).then_some("true");
             view! {
                 <li>
@@ -34,12 +28,26 @@ pub fn SiteHeader() -> impl IntoView {
         })
         .collect_view();
     view! {
+        <nav class="language-switch" aria-label=td_string!(locale, language_label)>
+            <ul>{links}</ul>
+        </nav>
+    }
+}
+
+#[component]
+pub fn SiteHeader() -> impl IntoView {
+    let locale = lang::current();
+    let location = use_location();
+    let search = location.search.get_untracked();
+    let here = match search.trim_start_matches('?') {
+        "" => location.pathname.get_untracked(),
+        query => format!("{}?{query}", location.pathname.get_untracked()),
+    };
+    view! {
         <header class="site-header">
             <div class="container header-row">
                 <a class="site-name" href=paths::HOME>{td_string!(locale, site_name)}</a>
-                <nav class="language-switch" aria-label=td_string!(locale, language_label)>
-                    <ul>{links}</ul>
-                </nav>
+                {language_switch(locale, &here)}
             </div>
         </header>
     }

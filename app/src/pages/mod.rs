@@ -17,6 +17,7 @@ mod payment;
 mod receipt;
 
 pub use feedback::PostedFeedback;
+pub use layout::language_switch;
 pub use pay::PostedPayment;
 
 use crate::i18n::*;

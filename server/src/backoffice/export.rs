@@ -16,6 +16,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use domain::staff::Permission;
+use futures_util::StreamExt;
 
 /// Rows read and written at a time.
 pub const CHUNK: i64 = 1_000;
@@ -160,7 +161,9 @@ pub async fn csv(
     };
     let rows = futures_util::stream::unfold(cursor, next_chunk);
     let head = futures_util::stream::once(async move { Ok(Bytes::from(head)) });
-    let body = Body::from_stream(futures_util::StreamExt::chain(head, rows));
+    // Fused: the compression layer polls the body once more after its end,
+    // and `unfold` panics if polled past it.
+    let body = Body::from_stream(head.chain(rows).fuse());
     let disposition = format!("attachment; filename=\"{}\"", file_name(&raw));
     let mut response = body.into_response();
     let headers = response.headers_mut();

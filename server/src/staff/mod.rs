@@ -263,14 +263,7 @@ impl StaffDesk {
     ) -> Result<Credentials, AccountError> {
         let email = normalise_email(email).ok_or(AccountError::Email)?;
         let enrol_now = password.is_some();
-        let (password, shown) = match password {
-            Some(p) => (p, None),
-            None => {
-                let p = new_password();
-                (p.clone(), Some(p))
-            }
-        };
-        password::check_new(&password)?;
+        let (password, shown) = given_or_new(password)?;
         let secret = enrol_now.then(totp::new_secret);
         let staff = StaffRecord {
             id: crate::agencies::keys::new_id("usr"),
@@ -313,14 +306,7 @@ impl StaffDesk {
             .await?
             .ok_or(AccountError::NoAccount)?;
         let enrol_now = password.is_some();
-        let (password, shown) = match password {
-            Some(p) => (p, None),
-            None => {
-                let p = new_password();
-                (p.clone(), Some(p))
-            }
-        };
-        password::check_new(&password)?;
+        let (password, shown) = given_or_new(password)?;
         let hash = password::hash_off_thread(password).await;
         let secret = enrol_now.then(totp::new_secret);
         let mut entry = self.entry(actor, "user_reset", Some(("staff", id)));
@@ -385,6 +371,20 @@ fn describe(staff: &StaffRecord) -> String {
         "disabled": staff.disabled_at.is_some(),
     })
     .to_string()
+}
+
+/// The password given (checked), or a new one that is also to be shown.
+fn given_or_new(given: Option<String>) -> Result<(String, Option<String>), AccountError> {
+    match given {
+        Some(password) => {
+            password::check_new(&password)?;
+            Ok((password, None))
+        }
+        None => {
+            let password = new_password();
+            Ok((password.clone(), Some(password)))
+        }
+    }
 }
 
 /// A password the server chooses: 20 characters from an alphabet without

@@ -350,6 +350,19 @@ async fn find_a_payment_by_its_last_four_and_export_the_list(postgres: bool) {
     assert_eq!(csv.lines().count(), 3, "a header and two payments: {csv}");
     assert!(csv.contains("411111") && csv.contains("1500.00"));
     assert!(!csv.contains("4111111111111111"));
+    // Browsers ask for it compressed: the stream is compressed to its end.
+    let response = finance
+        .client
+        .get(format!("{}/admin/payments/export?last4=1111", app.address))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    let gzipped = response.bytes().await.expect("the whole compressed body");
+    assert_eq!(&gzipped[..2], &[0x1f, 0x8b]);
+    assert!(gzipped.len() > 100);
     // Viewing and exporting are audited.
     let entries = app
         .payments

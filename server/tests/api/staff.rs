@@ -72,20 +72,20 @@ pub fn now_code(secret: &str) -> String {
     totp::code_at(secret, now).unwrap()
 }
 
+/// Status, body and where it redirects.
+async fn read(response: reqwest::Response) -> (u16, String, Option<String>) {
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, response.text().await.unwrap(), location)
+}
+
 impl Browser {
     pub async fn get(&self, path: &str) -> (u16, String, Option<String>) {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_owned());
-        (status, response.text().await.unwrap(), location)
+        let response = self.client.get(format!("{}{path}", self.base)).send();
+        read(response.await.unwrap()).await
     }
 
     /// Posts a form with the token of the page at `from`.
@@ -108,19 +108,8 @@ impl Browser {
     ) -> (u16, String, Option<String>) {
         let mut form: Vec<(&str, &str)> = vec![("csrf", token)];
         form.extend_from_slice(fields);
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_owned());
-        (status, response.text().await.unwrap(), location)
+        let url = format!("{}{path}", self.base);
+        read(self.client.post(url).form(&form).send().await.unwrap()).await
     }
 
     /// The password step: its answer.
