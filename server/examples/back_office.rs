@@ -41,7 +41,7 @@ const SQLITE_SEED: [&str; 2] = [
     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
      INSERT INTO payments (id, code, amount_tyiyn, currency, card_brand, card_first6, card_last4,
                            cardholder_name, status, processor_reference, created_at,
-                           completed_at, updated_at, idempotency_key)
+                           completed_at, updated_at, idempotency_key, service_kind, agency_id)
      SELECT lower(hex(randomblob(16))), printf('19%014d', i), 50000 + (i % 200) * 500, 'KGS',
             CASE i % 5 WHEN 0 THEN 'visa' WHEN 1 THEN 'mastercard' WHEN 2 THEN 'elcart'
                        WHEN 3 THEN 'unionpay' ELSE 'mir' END,
@@ -51,7 +51,9 @@ const SQLITE_SEED: [&str; 2] = [
             strftime('%Y-%m-%dT%H:%M:%S+00:00', ?2 - i * ?3, 'unixepoch'),
             strftime('%Y-%m-%dT%H:%M:%S+00:00', ?2 - i * ?3 + 5, 'unixepoch'),
             strftime('%Y-%m-%dT%H:%M:%S+00:00', ?2 - i * ?3 + 5, 'unixepoch'),
-            lower(hex(randomblob(16)))
+            lower(hex(randomblob(16))),
+            CASE i % 3 WHEN 0 THEN 'passport' WHEN 1 THEN 'driving_licence' ELSE 'meken_card' END,
+            CASE i % 4 WHEN 0 THEN NULL ELSE 'agc_bench' || (i % 3) END
      FROM n",
 ];
 
@@ -66,14 +68,16 @@ const POSTGRES_SEED: [&str; 2] = [
      FROM generate_series(1, $1) AS i",
     "INSERT INTO payments (id, code, amount_tyiyn, currency, card_brand, card_first6, card_last4,
                            cardholder_name, status, processor_reference, created_at,
-                           completed_at, updated_at, idempotency_key)
+                           completed_at, updated_at, idempotency_key, service_kind, agency_id)
      SELECT md5(random()::text || i), '19' || lpad(i::text, 14, '0'), 50000 + (i % 200) * 500, 'KGS',
             CASE i % 5 WHEN 0 THEN 'visa' WHEN 1 THEN 'mastercard' WHEN 2 THEN 'elcart'
                        WHEN 3 THEN 'unionpay' ELSE 'mir' END,
             '411111', lpad((i % 10000)::text, 4, '0'), 'AIBEK ASANOV',
             CASE WHEN i % 10 < 8 THEN 'succeeded' WHEN i % 10 = 8 THEN 'declined' ELSE 'failed' END,
             'ref' || i, to_timestamp($2 - i * $3), to_timestamp($2 - i * $3 + 5),
-            to_timestamp($2 - i * $3 + 5), md5(random()::text || i || 'key')
+            to_timestamp($2 - i * $3 + 5), md5(random()::text || i || 'key'),
+            CASE i % 3 WHEN 0 THEN 'passport' WHEN 1 THEN 'driving_licence' ELSE 'meken_card' END,
+            CASE i % 4 WHEN 0 THEN NULL ELSE 'agc_bench' || (i % 3) END
      FROM generate_series(1, $1) AS i",
 ];
 

@@ -49,7 +49,15 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 
 -- The payment search: newest first within a time range (covering the
 -- totals' columns), and by card's last four and by payment code.
-CREATE INDEX payments_by_time ON payments (created_at, status, amount_tyiyn, card_brand);
+-- Each payment carries its request's service and agency (they never
+-- change), so the search filters and sums by them without a join.
+ALTER TABLE payments ADD COLUMN service_kind TEXT;
+ALTER TABLE payments ADD COLUMN agency_id TEXT;
+UPDATE payments SET
+    service_kind = (SELECT r.service_kind FROM payment_requests r WHERE r.code = payments.code),
+    agency_id = (SELECT r.agency_id FROM payment_requests r WHERE r.code = payments.code);
+CREATE INDEX payments_by_time
+    ON payments (created_at, status, amount_tyiyn, card_brand, service_kind, agency_id);
 CREATE INDEX payments_by_last4 ON payments (card_last4, created_at);
 CREATE INDEX payments_by_code_time ON payments (code, created_at);
 

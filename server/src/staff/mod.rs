@@ -135,6 +135,12 @@ impl StaffDesk {
     }
 
     fn throttle(&self, email: &str, address: &str) -> Result<(), SignInError> {
+        // Emails sprayed at the form must not grow the limiters for ever.
+        for limiter in [&self.per_account, &self.per_address] {
+            if limiter.len() > 100_000 {
+                limiter.retain_recent();
+            }
+        }
         let account = self.per_account.check_key(&email.to_owned()).is_ok();
         let client = self.per_address.check_key(&address.to_owned()).is_ok();
         if account && client {
@@ -381,19 +387,8 @@ fn given_or_new(given: Option<String>) -> Result<(String, Option<String>), Accou
             Ok((password, None))
         }
         None => {
-            let password = new_password();
+            let password = password::new_password();
             Ok((password.clone(), Some(password)))
         }
     }
-}
-
-/// A password the server chooses: 20 characters from an alphabet without
-/// look-alikes, about 110 bits.
-fn new_password() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rngs::OsRng;
-    (0..20)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect()
 }

@@ -75,6 +75,17 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash("not anybody's password"))
 }
 
+/// A password the server chooses: 20 characters from an alphabet without
+/// look-alikes, about 110 bits.
+pub fn new_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..20)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,9 @@
 //! by any combination of conditions, newest first in keyset pages, and the
 //! count and sums of everything a filter matches. The SQL names only the
 //! conditions that are set, so each database can use the index that fits
-//! (time range, card's last four, payment code, receipt number).
+//! (time range, card's last four, payment code, receipt number). The totals
+//! read the payments alone: each carries its request's service and agency,
+//! and the time index covers every column they sum or filter by.
 
 use super::StoreError;
 use super::backend::Backend;
@@ -147,10 +149,10 @@ fn conditions(filter: &PaymentFilter) -> (String, Vec<Value>) {
         add("p.status = ?", state.as_str().into());
     }
     if let Some(service) = filter.service {
-        add("r.service_kind = ?", service.as_str().into());
+        add("p.service_kind = ?", service.as_str().into());
     }
     if let Some(agency) = &filter.agency {
-        add("r.agency_id = ?", agency.as_str().into());
+        add("p.agency_id = ?", agency.as_str().into());
     }
     if let Some(code) = &filter.code {
         add("p.code = ?", code.as_str().into());
@@ -179,9 +181,9 @@ fn search_statement(filter: &PaymentFilter, after: Option<PageAfter>, limit: i64
         if !clauses.is_empty() {
             clauses.push_str(" AND ");
         }
-        // Spelled out rather than as a row value, which PostgreSQL and
-        // SQLite plan alike but older SQLite builds do not take.
-        clauses.push_str("(p.created_at < ? OR (p.created_at = ? AND p.receipt_number < ?))");
+        // The first condition bounds the index's range, so each page
+        // starts at its cursor instead of walking down from the newest.
+        clauses.push_str("p.created_at <= ? AND (p.created_at < ? OR p.receipt_number < ?)");
         args.extend([
             after.created_at.into(),
             after.created_at.into(),
@@ -202,13 +204,6 @@ fn search_statement(filter: &PaymentFilter, after: Option<PageAfter>, limit: i64
 
 fn totals_statement(filter: &PaymentFilter) -> Statement {
     let (clauses, args) = conditions(filter);
-    // The request is joined only when a condition needs it: the totals of
-    // a time range then come from the covering index alone.
-    let join = if filter.service.is_some() || filter.agency.is_some() {
-        " JOIN payment_requests r ON r.code = p.code"
-    } else {
-        ""
-    };
     let filter = if clauses.is_empty() {
         String::new()
     } else {
@@ -221,7 +216,7 @@ fn totals_statement(filter: &PaymentFilter) -> Statement {
                     COUNT(CASE WHEN p.status = 'succeeded' THEN 1 END),
                     CAST(COALESCE(SUM(CASE WHEN p.status = 'succeeded'
                                       THEN p.amount_tyiyn END), 0) AS BIGINT)
-             FROM payments p{join}{filter}"
+             FROM payments p{filter}"
         ),
         args,
     )

@@ -312,6 +312,22 @@ async fn find_a_payment_by_its_last_four_and_export_the_list(postgres: bool) {
     );
     assert!(page.contains("555555******4444"));
     assert!(!page.contains("5555555555554444"));
+    let (_, page, _) = finance.get("/admin/payments?service=meken_card").await;
+    assert!(page.contains(r#"id="sum-count">3<"#), "by service");
+    let (_, page, _) = finance.get("/admin/payments?service=passport").await;
+    assert!(page.contains(r#"id="sum-count">0<"#), "none of another service");
+    // Keyset pages: each payment once, newest first.
+    let store = &app.payments.store;
+    let filter = server::storage::PaymentFilter::default();
+    let first = store.search_payments(&filter, None, 2).await.unwrap();
+    let after = server::storage::PageAfter {
+        created_at: first[1].created_at,
+        receipt: first[1].receipt,
+    };
+    let rest = store.search_payments(&filter, Some(after), 2).await.unwrap();
+    let receipts: Vec<i64> = first.iter().chain(&rest).map(|p| p.receipt).collect();
+    assert_eq!(receipts.len(), 3, "{receipts:?}");
+    assert!(receipts.windows(2).all(|w| w[0] > w[1]), "{receipts:?}");
     let (status, page, _) = finance.get("/admin/payments?last4=12a4&min=abc").await;
     assert_eq!(status, 200, "bad filters are explained, not a failure");
     assert!(page.contains(r#"value="12a4""#) && page.contains(r#"aria-invalid="true""#));

@@ -60,10 +60,10 @@ async fn write_batch(
            INSERT INTO payments
              (id, idempotency_key, code, amount_tyiyn, currency, card_brand,
               card_first6, card_last4, cardholder_name, status, created_at, updated_at,
-              privacy_policy_edition, user_agreement_edition)
+              privacy_policy_edition, user_agreement_edition, service_kind, agency_id)
            SELECT i.id, i.idempotency_key, r.code, r.amount_tyiyn, 'KGS', i.card_brand,
                   i.card_first6, i.card_last4, i.cardholder_name, 'authorising', i.at, i.at,
-                  i.privacy_policy_edition, i.user_agreement_edition
+                  i.privacy_policy_edition, i.user_agreement_edition, r.service_kind, r.agency_id
            FROM input i JOIN payment_requests r ON r.code = i.code
            WHERE r.status = 'awaiting_payment' AND r.expires_at > i.at
              AND i.privacy_policy_edition = ",

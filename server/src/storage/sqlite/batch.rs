@@ -21,9 +21,9 @@ pub(super) fn insert_authorising(
         "INSERT INTO payments
            (id, idempotency_key, code, amount_tyiyn, currency, card_brand,
             card_first6, card_last4, cardholder_name, status, created_at, updated_at,
-            privacy_policy_edition, user_agreement_edition)
+            privacy_policy_edition, user_agreement_edition, service_kind, agency_id)
          SELECT ?1, ?2, r.code, r.amount_tyiyn, 'KGS', ?4, ?5, ?6, ?7, 'authorising', ?8, ?8,
-                ?9, ?10
+                ?9, ?10, r.service_kind, r.agency_id
          FROM payment_requests AS r
          WHERE r.code = ?3 AND r.status = 'awaiting_payment' AND r.expires_at > ?8
            AND ?9 = ",
