@@ -315,7 +315,10 @@ async fn find_a_payment_by_its_last_four_and_export_the_list(postgres: bool) {
     let (_, page, _) = finance.get("/admin/payments?service=meken_card").await;
     assert!(page.contains(r#"id="sum-count">3<"#), "by service");
     let (_, page, _) = finance.get("/admin/payments?service=passport").await;
-    assert!(page.contains(r#"id="sum-count">0<"#), "none of another service");
+    assert!(
+        page.contains(r#"id="sum-count">0<"#),
+        "none of another service"
+    );
     // Keyset pages: each payment once, newest first.
     let store = &app.payments.store;
     let filter = server::storage::PaymentFilter::default();
@@ -324,7 +327,10 @@ async fn find_a_payment_by_its_last_four_and_export_the_list(postgres: bool) {
         created_at: first[1].created_at,
         receipt: first[1].receipt,
     };
-    let rest = store.search_payments(&filter, Some(after), 2).await.unwrap();
+    let rest = store
+        .search_payments(&filter, Some(after), 2)
+        .await
+        .unwrap();
     let receipts: Vec<i64> = first.iter().chain(&rest).map(|p| p.receipt).collect();
     assert_eq!(receipts.len(), 3, "{receipts:?}");
     assert!(receipts.windows(2).all(|w| w[0] > w[1]), "{receipts:?}");
