@@ -30,6 +30,8 @@ pub enum Permission {
     ManageUsers,
     /// The audit log.
     ReadAudit,
+    /// The feedback inbox: read messages, mark them handled.
+    HandleFeedback,
 }
 
 impl Role {
@@ -66,7 +68,10 @@ impl Role {
                 permission,
                 ReadPayments | ReadApplicantNames | ExportPayments
             ),
-            Role::Support => matches!(permission, ReadPayments | ReadApplicantNames),
+            Role::Support => matches!(
+                permission,
+                ReadPayments | ReadApplicantNames | HandleFeedback
+            ),
             Role::Viewer => matches!(permission, ReadPayments),
         }
     }
@@ -130,5 +135,6 @@ mod tests {
             [Role::Admin, Role::Finance, Role::Support]
         );
         assert_eq!(who_may(ReadPayments), Role::ALL);
+        assert_eq!(who_may(HandleFeedback), [Role::Admin, Role::Support]);
     }
 }

@@ -20,7 +20,7 @@ pub struct Line {
 }
 
 /// The actions the log names, in the filter's order.
-pub const ACTIONS: [&str; 11] = [
+pub const ACTIONS: [&str; 12] = [
     "sign_in",
     "sign_in_failed",
     "sign_in_locked",
@@ -32,6 +32,7 @@ pub const ACTIONS: [&str; 11] = [
     "user_enabled",
     "payment_viewed",
     "payments_exported",
+    "feedback_handled",
 ];
 
 pub fn action_name(locale: Locale, action: &str) -> String {
@@ -47,6 +48,7 @@ pub fn action_name(locale: Locale, action: &str) -> String {
         "user_enabled" => td_string!(locale, bo_action_user_enabled),
         "payment_viewed" => td_string!(locale, bo_action_payment_viewed),
         "payments_exported" => td_string!(locale, bo_action_payments_exported),
+        "feedback_handled" => td_string!(locale, bo_action_feedback_handled),
         other => return other.to_owned(),
     }
     .to_owned()

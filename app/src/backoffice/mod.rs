@@ -1,10 +1,11 @@
 //! The operator's back office, server-rendered: each page is a function
 //! from what its handler read (`server::backoffice`) to a whole HTML
 //! document, one file per page (sign-in, payments, a payment, staff
-//! accounts, the audit log), with the frame around them here. No page
+//! accounts, the audit log, the feedback inbox), with the frame around them here. No page
 //! carries a script; every action is a plain form with its CSRF token.
 
 pub mod audit;
+pub mod feedback;
 pub mod login;
 pub mod payment;
 pub mod payments;
@@ -54,10 +55,15 @@ fn menu(locale: Locale, frame: &Frame) -> impl IntoView + use<> {
         .role
         .may(ReadAudit)
         .then(|| item("/admin/audit", td_string!(locale, bo_audit_title)));
+    let feedback = frame
+        .role
+        .may(HandleFeedback)
+        .then(|| item("/admin/feedback", td_string!(locale, bo_feedback_title)));
     view! {
         <nav class="bo-menu" aria-label=td_string!(locale, bo_menu_label)>
             <ul>
                 {item("/admin/payments", td_string!(locale, bo_payments_title))}
+                {feedback}
                 {users}
                 {audit}
             </ul>

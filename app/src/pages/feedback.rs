@@ -18,7 +18,8 @@ pub struct PostedFeedback {
     pub notice: Option<Msg>,
 }
 
-fn topic_name(locale: Locale, topic: &str) -> &'static str {
+/// A topic's name; the back office's inbox shows it too.
+pub fn topic_name(locale: Locale, topic: &str) -> &'static str {
     match topic {
         "payment" => td_string!(locale, feedback_topic_payment),
         "refund" => td_string!(locale, feedback_topic_refund),

@@ -16,7 +16,7 @@ mod pay;
 mod payment;
 mod receipt;
 
-pub use feedback::PostedFeedback;
+pub use feedback::{PostedFeedback, topic_name};
 pub use layout::language_switch;
 pub use pay::PostedPayment;
 

@@ -2,12 +2,14 @@
 //! without JavaScript: signing in with a password and a one-time code
 //! ([`login`]), payments found by any combination of filters with a CSV
 //! export of any filtered list ([`payments`], [`export`]), staff accounts
-//! for admins ([`users`]) and the audit log ([`audit`]). Every request
+//! for admins ([`users`]), the audit log ([`audit`]) and the feedback inbox
+//! ([`feedback`]). Every request
 //! passes [`guard`] (deny by default, CSRF, live session, role) inside
 //! the session layer ([`sessions`]); the pages are `app::backoffice`'s.
 
 pub mod audit;
 pub mod export;
+pub mod feedback;
 pub mod guard;
 pub mod login;
 pub mod payments;
@@ -53,6 +55,9 @@ pub fn router<S: Clone + Send + Sync + 'static>(bo: BackOffice) -> Router<S> {
         .route("/admin/users/{id}", get(users::account))
         .route("/admin/users/{id}/{action}", post(users::act))
         .route("/admin/audit", get(audit::list))
+        .route("/admin/feedback", get(feedback::list))
+        .route("/admin/feedback/{id}", get(feedback::item))
+        .route("/admin/feedback/{id}/handled", post(feedback::handled))
         .route("/admin/style.css", get(stylesheet))
         .route_layer(middleware::from_fn_with_state(bo.clone(), guard::guard))
         .layer(session_layer)

@@ -15,6 +15,7 @@ mod backend;
 #[cfg(test)]
 mod busy_tests;
 mod group_commit;
+mod inbox;
 mod issued;
 mod postgres;
 mod pressure;
@@ -40,6 +41,7 @@ use std::sync::Arc;
 
 pub use agencies::{AgencyRecord, AgencyStore, ApiKeyRecord, WebhookEndpoint, services_text};
 pub use backend::{Connections, StoreOptions};
+pub use inbox::{FeedbackInbox, FeedbackItem};
 pub use issued::{
     Issued, IssuedRequest, IssuedStore, KeptAnswer, RequestEventRecord, RequestFilter, StoredAnswer,
 };
@@ -245,7 +247,8 @@ pub struct ApprovedPayment {
 /// [`RefundStore`]'s part, the tallies of attempts [`VelocityStore`]'s,
 /// agencies and keys [`AgencyStore`]'s, their requests [`IssuedStore`]'s,
 /// the webhook outbox [`WebhookStore`]'s, staff and the audit log
-/// [`StaffStore`]'s and the back office's search [`PaymentSearch`]'s.
+/// [`StaffStore`]'s, the back office's search [`PaymentSearch`]'s and its
+/// feedback inbox [`FeedbackInbox`]'s.
 #[async_trait]
 pub trait PaymentStore:
     RefundStore
@@ -255,6 +258,7 @@ pub trait PaymentStore:
     + WebhookStore
     + StaffStore
     + PaymentSearch
+    + FeedbackInbox
     + Send
     + Sync
 {

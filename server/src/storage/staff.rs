@@ -206,7 +206,7 @@ fn audit_entry(row: &dyn Row) -> Result<AuditEntry, StoreError> {
     })
 }
 
-fn insert_audit(audit: &AuditEntry) -> Statement {
+pub(super) fn insert_audit(audit: &AuditEntry) -> Statement {
     statement!(
         INSERT_AUDIT,
         audit.at,

@@ -457,3 +457,56 @@ async fn sqlite_the_audit_log_cannot_be_changed_or_deleted() {
 async fn postgres_the_audit_log_cannot_be_changed_or_deleted() {
     the_audit_log_cannot_be_changed_or_deleted(true).await;
 }
+
+#[tokio::test]
+async fn support_reads_the_feedback_inbox_and_marks_a_message_handled_once() {
+    let app = spawn(false).await;
+    let id = crate::backoffice_access::feedback_message(&app).await;
+    let support = account(&app, "support@infocom.kg", Role::Support).await;
+    support.sign_in().await;
+    let (status, page, _) = support.get("/admin/feedback").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Оплатил дважды"), "{page:.2000}");
+    let (status, page, _) = support.get(&format!("/admin/feedback/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("citizen@example.kg") && page.contains("TLM-00000001"));
+    let path = format!("/admin/feedback/{id}/handled");
+    let (status, page, _) = support
+        .post(&format!("/admin/feedback/{id}"), &path, &[("note", "  ")])
+        .await;
+    assert_eq!(status, 422, "an empty note is refused");
+    assert!(page.contains(r#"name="note""#));
+    let (status, _, location) = support
+        .post(
+            &format!("/admin/feedback/{id}"),
+            &path,
+            &[("note", "Вернули второй платёж")],
+        )
+        .await;
+    assert_eq!(
+        (status, location),
+        (303, Some(format!("/admin/feedback/{id}")))
+    );
+    let (_, page, _) = support.get(&format!("/admin/feedback/{id}")).await;
+    assert!(page.contains("Вернули второй платёж") && page.contains("support@infocom.kg"));
+    let (_, page, _) = support.get("/admin/feedback").await;
+    assert!(
+        !page.contains("Оплатил дважды"),
+        "no longer among the open ones"
+    );
+    let (_, page, _) = support.get("/admin/feedback?all=1").await;
+    assert!(page.contains("Оплатил дважды"));
+    // A second mark changes nothing and says so.
+    let (status, _, _) = support
+        .post_with(
+            &crate::staff::csrf_in(&page).unwrap(),
+            &path,
+            &[("note", "again")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    let item = app.payments.store.feedback_item(id).await.unwrap().unwrap();
+    assert_eq!(item.handled_note.as_deref(), Some("Вернули второй платёж"));
+    let (status, _, _) = support.get("/admin/feedback/not-a-number").await;
+    assert_eq!(status, 404);
+}

@@ -59,6 +59,24 @@ async fn paid_payment(app: &TestApp) -> String {
         .id
 }
 
+/// A citizen's message in the inbox; its id.
+pub async fn feedback_message(app: &TestApp) -> i64 {
+    let store = &app.payments.store;
+    store
+        .insert_feedback(&server::storage::FeedbackRecord {
+            topic: "refund".into(),
+            message: "Оплатил дважды, верните, пожалуйста".into(),
+            reply_email: Some("citizen@example.kg".into()),
+            receipt_number: Some("TLM-00000001".into()),
+            language: "ru".into(),
+            client: "test".into(),
+            at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap();
+    store.feedback_page(true, None, 1).await.unwrap()[0].id
+}
+
 async fn every_route_answers_each_role_as_the_table_says(postgres: bool) {
     use domain::staff::Permission::*;
     let app = if postgres {
@@ -67,6 +85,7 @@ async fn every_route_answers_each_role_as_the_table_says(postgres: bool) {
         TestApp::spawn().await
     };
     let payment = paid_payment(&app).await;
+    let feedback = feedback_message(&app).await;
     let victim = account(&app, "victim@infocom.kg", Role::Viewer).await;
     let mut askers: Vec<(Who, Browser)> = Vec::new();
     for role in Role::ALL {
@@ -90,6 +109,8 @@ async fn every_route_answers_each_role_as_the_table_says(postgres: bool) {
         ("/admin/users".to_owned(), Some(ManageUsers)),
         (format!("/admin/users/{}", victim.id), Some(ManageUsers)),
         ("/admin/audit".to_owned(), Some(ReadAudit)),
+        ("/admin/feedback".to_owned(), Some(HandleFeedback)),
+        (format!("/admin/feedback/{feedback}"), Some(HandleFeedback)),
     ];
     for (who, browser) in &askers {
         for (path, needs) in &gets {
@@ -158,6 +179,22 @@ async fn every_route_answers_each_role_as_the_table_says(postgres: bool) {
             };
             assert_eq!(got, want, "{who:?} POST {path}: {body:.300}");
         }
+        // Marking feedback handled: the first who may does it, the next is
+        // told it is done (422); nobody else gets that far.
+        let path = format!("/admin/feedback/{feedback}/handled");
+        let note = [("note", "Вернули второй платёж")];
+        let (status, _, _) = browser.post_with("", &path, &note).await;
+        assert_eq!(status, 403, "{who:?} POST {path} without a token");
+        let (status, body, location) = browser.post("/admin/login", &path, &note).await;
+        let got = match status {
+            422 => Answer::Page,
+            _ => answer(status, location.as_deref()),
+        };
+        let want = match expected(*who, Some(HandleFeedback)) {
+            Answer::Page if *who == Who::Staff(Role::Admin) => Answer::Redirect,
+            other => other,
+        };
+        assert_eq!(got, want, "{who:?} POST {path}: {body:.300}");
         if *who == Who::Staff(Role::Admin) {
             let (status, body, _) = browser.get("/admin/users").await;
             assert_eq!(status, 200);
