@@ -5,7 +5,8 @@ import { operator, payWith, printed, totp } from './operator';
 // The operator's staff in the back office, with JavaScript on and off:
 // signing in with a password and a one-time code, finding a payment by its
 // card's last four, opening it and exporting the filtered list; a wrong
-// code and a locked-out account refused with clear messages. Each project
+// code and a locked-out account refused with clear messages; a citizen's
+// message marked handled in the feedback inbox. Each project
 // works on its own server, with accounts the operator's command makes.
 
 test.describe.configure({ mode: 'serial' });
@@ -113,4 +114,31 @@ test('a wrong one-time code and a locked-out account are refused with clear mess
   await password(page, isolated.url, viewer.email, PASSWORD);
   await expect(page.getByRole('alert')).toContainText('заблокирована');
   await expect(page).toHaveURL(/\/admin\/login$/);
+});
+
+test('support marks a citizen’s message handled with a note', async ({ page, isolated }, testInfo) => {
+  const project = testInfo.project.name;
+  const text = `Деньги списали дважды, верните (e2e ${project} ${randomUUID().slice(0, 8)})`;
+  await page.goto(`${isolated.url}/feedback`);
+  await page.getByLabel('Тема', { exact: true }).selectOption({ label: 'Возврат средств' });
+  await page.getByLabel('Сообщение', { exact: true }).fill(text);
+  await page.getByRole('button', { name: 'Отправить' }).click();
+  await expect(page).toHaveURL(/\/feedback\/sent$/);
+
+  const support = staffAccount(isolated.databaseUrl, 'support', project);
+  await password(page, isolated.url, support.email, PASSWORD);
+  await page.getByLabel('Одноразовый код').fill(totp(support.secret));
+  await page.getByRole('button', { name: 'Войти' }).click();
+  await page.getByRole('navigation', { name: 'Бэк-офис' }).getByRole('link', { name: 'Обращения' }).click();
+  const row = page.locator('tbody tr', { hasText: text });
+  await expect(row).toContainText('Открыто');
+  await row.getByRole('link', { name: 'Возврат средств' }).click();
+  await expect(page.locator('.bo-message')).toHaveText(text);
+  await page.getByLabel('Заметка (что сделано)').fill('Второй платёж возвращён');
+  await page.getByRole('button', { name: 'Отметить как обработанное' }).click();
+  await expect(page.locator('.bo-facts')).toContainText('Обработано');
+  await expect(page.locator('.bo-note')).toHaveText('Второй платёж возвращён');
+  // No longer among the open messages.
+  await page.goto(`${isolated.url}/admin/feedback`);
+  await expect(page.locator('tbody tr', { hasText: text })).toHaveCount(0);
 });
