@@ -270,6 +270,10 @@ pub const DEMO_STAFF_TOTP: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 /// unless it exists; answers whether it was created.
 pub async fn seed_staff(store: &dyn PaymentStore, now: DateTime<Utc>) -> Result<bool, StoreError> {
     use crate::storage::{AuditEntry, StaffRecord};
+    // Checked first: hashing the password is the costly part of a start.
+    if store.staff_by_email(DEMO_STAFF_EMAIL).await?.is_some() {
+        return Ok(false);
+    }
     let staff = StaffRecord {
         id: "usr_demo".into(),
         email: DEMO_STAFF_EMAIL.into(),

@@ -5,7 +5,7 @@
 //! text (OWASP's CSV injection advice).
 
 use super::guard::Ctx;
-use super::payments::{FilterQuery, parse_filter, today};
+use super::payments::{FilterQuery, parse_filter, today, without_card_numbers};
 use super::{BackOffice, busy};
 use crate::storage::{PageAfter, PaymentFilter, PaymentRow};
 use app::backoffice::payments::{csv_header, receipt_number, state_name};
@@ -133,8 +133,11 @@ pub async fn csv(
     Extension(ctx): Extension<Ctx>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let raw = raw.unwrap_or_default();
-    let query: FilterQuery = serde_urlencoded::from_str(&raw).unwrap_or_default();
+    let query: FilterQuery =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
+    // What the audit log and the file name keep: the filter as asked, less
+    // any card number pasted into it.
+    let raw = serde_urlencoded::to_string(without_card_numbers(&query).0).unwrap_or_default();
     let (filter, _, errors) = parse_filter(&query, today(&bo));
     let Some(staff) = &ctx.staff else {
         return busy();

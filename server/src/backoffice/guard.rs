@@ -45,7 +45,6 @@ pub fn access(method: &Method, route: &str) -> Option<Access> {
     let post = method == Method::POST;
     Some(match route {
         "/admin/login" if get || post => Anyone,
-        "/admin/style.css" if get => Anyone,
         "/admin/login/code" if get || post => Pending,
         "/admin" if get => Staff,
         "/admin/logout" if post => Staff,
@@ -169,11 +168,14 @@ pub async fn guard(State(bo): State<BackOffice>, request: Request, next: Next) -
         .get::<Client>()
         .map(|c| c.address.clone())
         .unwrap_or_else(|| "unknown".into());
-    let here = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "/admin".into());
+    // Pages link back here (the language switch); a card number pasted into
+    // a filter is never linked to.
+    let here = match parts.uri.query() {
+        Some(query) if !app::feedback::contains_card_number(query) => {
+            format!("{}?{query}", parts.uri.path())
+        }
+        _ => parts.uri.path().to_owned(),
+    };
     let csrf = match session.get::<String>(CSRF).await {
         Ok(Some(token)) => token,
         Ok(None) => {

@@ -34,22 +34,14 @@ pub struct PasswordForm {
     password: String,
 }
 
-fn problem_of(
-    bo: &BackOffice,
-    ctx: &Ctx,
-    error: &SignInError,
-    wrong: SignInProblem,
-) -> (StatusCode, SignInProblem) {
+fn problem_of(ctx: &Ctx, error: &SignInError, wrong: SignInProblem) -> (StatusCode, SignInProblem) {
     match error {
         SignInError::Wrong => (StatusCode::UNPROCESSABLE_ENTITY, wrong),
         SignInError::Throttled => (StatusCode::TOO_MANY_REQUESTS, SignInProblem::Throttled),
-        SignInError::Locked { until } => {
-            let _ = bo;
-            (
-                StatusCode::FORBIDDEN,
-                SignInProblem::Locked(app::format::date_time(ctx.locale, *until)),
-            )
-        }
+        SignInError::Locked { until } => (
+            StatusCode::FORBIDDEN,
+            SignInProblem::Locked(app::format::date_time(ctx.locale, *until)),
+        ),
         SignInError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, SignInProblem::Busy),
     }
 }
@@ -79,7 +71,7 @@ pub async fn sign_in(
             Redirect::to("/admin/login/code").into_response()
         }
         Err(error) => {
-            let (status, trouble) = problem_of(&bo, &ctx, &error, SignInProblem::Wrong);
+            let (status, trouble) = problem_of(&ctx, &error, SignInProblem::Wrong);
             // The email stays; the password is never sent back.
             let page = login::sign_in(ctx.locale, &ctx.csrf, form.email.trim(), Some(&trouble));
             (status, Html(page)).into_response()
@@ -155,7 +147,7 @@ pub async fn code(
             Redirect::to("/admin/payments").into_response()
         }
         Err(error) => {
-            let (status, trouble) = problem_of(&bo, &ctx, &error, SignInProblem::WrongCode);
+            let (status, trouble) = problem_of(&ctx, &error, SignInProblem::WrongCode);
             if matches!(error, SignInError::Locked { .. }) {
                 let _ = ctx.session.remove_value(PENDING).await;
                 let page = login::sign_in(ctx.locale, &ctx.csrf, "", Some(&trouble));

@@ -58,9 +58,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(bo: BackOffice) -> Router<S> {
         .route("/admin/feedback", get(feedback::list))
         .route("/admin/feedback/{id}", get(feedback::item))
         .route("/admin/feedback/{id}/handled", post(feedback::handled))
-        .route("/admin/style.css", get(stylesheet))
         .route_layer(middleware::from_fn_with_state(bo.clone(), guard::guard))
         .layer(session_layer)
+        // A static file: no session to load or save, nothing to guard.
+        .route("/admin/style.css", get(stylesheet))
         .with_state(bo)
 }
 

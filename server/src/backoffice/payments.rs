@@ -25,7 +25,7 @@ const DEFAULT_DAYS: u64 = 30;
 
 /// The filter's fields as the query string has them; `None`: not in the
 /// address at all.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
 pub struct FilterQuery {
     pub from: Option<String>,
     pub until: Option<String>,
@@ -74,11 +74,36 @@ fn given(value: &Option<String>) -> Option<&str> {
 }
 
 /// The filter from the query, the values to show back, and what did not parse.
+/// The query with any field that holds a card number emptied, and an error
+/// for each: a number pasted by mistake is neither searched for, shown
+/// back, put into a link nor written to the audit log.
+pub fn without_card_numbers(query: &FilterQuery) -> (FilterQuery, Vec<(&'static str, Msg)>) {
+    let mut query = query.clone();
+    let mut errors = Vec::new();
+    for (name, field) in [
+        ("code", &mut query.code),
+        ("receipt", &mut query.receipt),
+        ("last4", &mut query.last4),
+        ("min", &mut query.min),
+        ("max", &mut query.max),
+    ] {
+        if field
+            .as_deref()
+            .is_some_and(app::feedback::contains_card_number)
+        {
+            *field = None;
+            errors.push((name, Msg::BoFilterCardNumber));
+        }
+    }
+    (query, errors)
+}
+
 pub fn parse_filter(
     query: &FilterQuery,
     today: NaiveDate,
 ) -> (PaymentFilter, FilterValues, Vec<(&'static str, Msg)>) {
-    let mut errors = Vec::new();
+    let (query, mut errors) = without_card_numbers(query);
+    let query = &query;
     let mut values = FilterValues::default();
     let mut filter = PaymentFilter::default();
     let opening = query.from.is_none() && query.until.is_none();
@@ -247,9 +272,12 @@ pub async fn list(
             query_of(&values, Some(("after", &last)))
         )
     });
-    let Some(frame) = ctx.frame() else {
+    let Some(mut frame) = ctx.frame() else {
         return busy();
     };
+    // The language switch comes back to the filter as parsed, never to a
+    // card number pasted into the address.
+    frame.here = format!("/admin/payments?{}", query_of(&values, None));
     let export = frame
         .role
         .may(Permission::ExportPayments)

@@ -10,7 +10,7 @@ use super::StoreError;
 use super::backend::Backend;
 use super::queries::{brand, code, edition_number, money, state};
 use super::store::SqlStore;
-use super::values::{Row, Statement, Value, required};
+use super::values::{Row, Statement, Value, required, statement};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{CardBrand, Money, PaymentCode, PaymentState, ServiceKind};
@@ -89,13 +89,20 @@ pub trait PaymentSearch: Send + Sync {
     async fn payment_row(&self, id: &str) -> Result<Option<PaymentRow>, StoreError>;
 }
 
-const COLUMNS: &str = "SELECT p.receipt_number, p.id, p.code, r.service_kind, r.agency_id, a.name,
+macro_rules! columns {
+    () => {
+        "SELECT p.receipt_number, p.id, p.code, r.service_kind, r.agency_id, a.name,
             r.reference, r.applicant_name, p.amount_tyiyn, p.status, p.card_brand,
             p.card_first6, p.card_last4, p.processor_reference, p.decline_reason,
             p.created_at, p.completed_at, p.privacy_policy_edition, p.user_agreement_edition
      FROM payments p
      JOIN payment_requests r ON r.code = p.code
-     LEFT JOIN agencies a ON a.id = r.agency_id";
+     LEFT JOIN agencies a ON a.id = r.agency_id"
+    };
+}
+
+const COLUMNS: &str = columns!();
+const ONE: &str = concat!(columns!(), " WHERE p.id = ?");
 
 fn row(row: &dyn Row) -> Result<PaymentRow, StoreError> {
     Ok(PaymentRow {
@@ -244,8 +251,7 @@ impl<B: Backend> PaymentSearch for SqlStore<B> {
     }
 
     async fn payment_row(&self, id: &str) -> Result<Option<PaymentRow>, StoreError> {
-        let statement = Statement::new(format!("{COLUMNS} WHERE p.id = ?"), vec![id.into()]);
-        let rows = self.backend().fetch(statement, row).await?;
+        let rows = self.backend().fetch(statement!(ONE, id), row).await?;
         Ok(rows.into_iter().next())
     }
 }

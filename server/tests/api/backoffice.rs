@@ -334,6 +334,17 @@ async fn find_a_payment_by_its_last_four_and_export_the_list(postgres: bool) {
     let receipts: Vec<i64> = first.iter().chain(&rest).map(|p| p.receipt).collect();
     assert_eq!(receipts.len(), 3, "{receipts:?}");
     assert!(receipts.windows(2).all(|w| w[0] > w[1]), "{receipts:?}");
+    // A card number pasted into a filter is refused, not searched, not shown.
+    let (status, page, _) = finance
+        .get("/admin/payments?code=4111111111111111&last4=5555555555554444")
+        .await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("4111111111111111") && !page.contains("5555555555554444"));
+    assert_eq!(
+        page.matches(r#"aria-invalid="true""#).count(),
+        2,
+        "both fields"
+    );
     let (status, page, _) = finance.get("/admin/payments?last4=12a4&min=abc").await;
     assert_eq!(status, 200, "bad filters are explained, not a failure");
     assert!(page.contains(r#"value="12a4""#) && page.contains(r#"aria-invalid="true""#));
@@ -395,6 +406,10 @@ async fn find_a_payment_by_its_last_four_and_export_the_list(postgres: bool) {
         })
         .await
         .unwrap();
+    let (status, _, _) = finance
+        .get("/admin/payments/export?code=4111111111111111")
+        .await;
+    assert_eq!(status, 200);
     assert!(entries.iter().any(|e| e.action == "payment_viewed"));
     assert!(entries.iter().any(|e| e.action == "payments_exported"
         && e.after.as_deref().is_some_and(|a| a.contains("last4=1111"))));
