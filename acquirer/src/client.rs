@@ -19,6 +19,7 @@
 
 use crate::protocol::{
     self, AuthoriseRequest, CompleteChallengeRequest, ErrorBody, OrderResponse, RefundRequest,
+    RefundResponse,
 };
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::{Method, StatusCode, Url};
@@ -207,16 +208,41 @@ impl Client {
         order_answer(reply, order_id).map(Some)
     }
 
-    /// Refunds an approved order. Idempotent at the acquirer for the same amount.
+    /// Refunds part or all of an approved order. Not retried, but
+    /// idempotent at the acquirer on `refund_id`: sending it again later
+    /// returns the money once.
     pub async fn refund(
         &self,
         order_id: &str,
+        refund_id: &str,
         amount_minor: i64,
-    ) -> Result<OrderResponse, ClientError> {
-        let body = encode(&RefundRequest { amount_minor })?;
-        let path = format!("/v1/orders/{}/refund", encode_segment(order_id));
+    ) -> Result<RefundResponse, ClientError> {
+        let body = encode(&RefundRequest {
+            refund_id: refund_id.to_owned(),
+            amount_minor,
+        })?;
+        let path = format!("/v1/orders/{}/refunds", encode_segment(order_id));
         let reply = self.call(Method::POST, path, body).await?;
-        order_answer(reply, order_id)
+        answer(reply, |r: &RefundResponse| r.refund_id == refund_id)
+    }
+
+    /// One refund as the acquirer knows it; `None` when it never reached
+    /// the acquirer (signed "no such refund").
+    pub async fn refund_status(
+        &self,
+        order_id: &str,
+        refund_id: &str,
+    ) -> Result<Option<RefundResponse>, ClientError> {
+        let path = format!(
+            "/v1/orders/{}/refunds/{}",
+            encode_segment(order_id),
+            encode_segment(refund_id)
+        );
+        let reply = self.call(Method::GET, path, Vec::new()).await?;
+        if reply.status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        answer(reply, |r: &RefundResponse| r.refund_id == refund_id).map(Some)
     }
 
     /// Sends one signed request and reads one signed answer.
@@ -319,17 +345,25 @@ fn send_error(error: reqwest::Error) -> ClientError {
 
 /// Reads a signed answer about an order.
 fn order_answer(reply: Reply, order_id: &str) -> Result<OrderResponse, ClientError> {
+    answer(reply, |order: &OrderResponse| order.order_id == order_id)
+}
+
+/// A signed answer read as `T`, which must be about what was asked (`ours`).
+fn answer<T: serde::de::DeserializeOwned>(
+    reply: Reply,
+    ours: impl Fn(&T) -> bool,
+) -> Result<T, ClientError> {
     let status = reply.status.as_u16();
     if reply.status.is_success() {
-        let order: OrderResponse = serde_json::from_slice(&reply.body).map_err(|_| {
-            ClientError::Unknown(format!("the answer (HTTP {status}) is not an order"))
+        let read: T = serde_json::from_slice(&reply.body).map_err(|_| {
+            ClientError::Unknown(format!("the answer (HTTP {status}) is not what was asked"))
         })?;
-        if order.order_id != order_id {
+        if !ours(&read) {
             return Err(ClientError::Unknown(
                 "the answer is about another order".to_owned(),
             ));
         }
-        return Ok(order);
+        return Ok(read);
     }
     if reply.status.is_client_error() || reply.status == StatusCode::SERVICE_UNAVAILABLE {
         let error = serde_json::from_slice::<ErrorBody>(&reply.body)

@@ -52,7 +52,7 @@ Environment:
   ACQUIRER_LOG                   log filter, tracing EnvFilter syntax (default info)
 
 Routes: POST /v1/orders, GET /v1/orders/{id}, POST /v1/orders/{id}/challenge,
-POST /v1/orders/{id}/refund (all signed); GET /sandbox/ledger[?all=true],
+POST /v1/orders/{id}/refunds, GET /v1/orders/{id}/refunds/{refund_id} (all signed); GET /sandbox/ledger[?all=true],
 GET|PUT /sandbox/faults, GET /sandbox/stats; challenge pages at /acs/{token}.
 ";
 

@@ -5,7 +5,7 @@
 //! required ──▶ submitted ──▶ refunded
 //!    ▲             │  └────▶ failed        (the acquirer refused for good)
 //!    │             ▼
-//!    └──────── unknown ───▶ refunded
+//!    └──────── unknown ───▶ refunded | failed
 //! ```
 //! `required` is written in the same transaction as its cause; a worker
 //! submits it, retrying with backoff until the outcome is definite.
@@ -64,6 +64,8 @@ impl RefundState {
                 | (Submitted, Required)
                 | (Submitted, Unknown)
                 | (Unknown, Refunded)
+                // The acquirer's status: it declined the refund.
+                | (Unknown, Failed)
                 // The acquirer has the charge and no refund: send it again
                 // (the refund is idempotent on the order).
                 | (Unknown, Required)

@@ -32,6 +32,8 @@ pub enum Permission {
     ReadAudit,
     /// The feedback inbox: read messages, mark them handled.
     HandleFeedback,
+    /// Return part or all of a payment to the card.
+    Refund,
 }
 
 impl Role {
@@ -66,7 +68,7 @@ impl Role {
             Role::Admin => true,
             Role::Finance => matches!(
                 permission,
-                ReadPayments | ReadApplicantNames | ExportPayments
+                ReadPayments | ReadApplicantNames | ExportPayments | Refund
             ),
             Role::Support => matches!(
                 permission,
@@ -136,5 +138,6 @@ mod tests {
         );
         assert_eq!(who_may(ReadPayments), Role::ALL);
         assert_eq!(who_may(HandleFeedback), [Role::Admin, Role::Support]);
+        assert_eq!(who_may(Refund), [Role::Admin, Role::Finance]);
     }
 }

@@ -231,6 +231,7 @@ impl Application {
                         config.staff.clone(),
                     )),
                     store: payments.store.clone(),
+                    payments: payments.clone(),
                     sessions: staff_sessions,
                     test_mode: config.test_mode,
                     secure_cookies: config

@@ -28,6 +28,11 @@ pub enum CardBehaviour {
     ChallengeEarlyNotification,
     /// Approved or refused as the fault says, then the transport misbehaves.
     Fault(Fault),
+    /// Approved and charged; every refund of it is declined for good.
+    RefundsDeclined,
+    /// Approved and charged; a refund of it succeeds, but its answer is held
+    /// past any client timeout (the refund is recorded all the same).
+    RefundsTimeOut,
 }
 
 /// The sandbox test cards, by full number. Any expiry in the future and any
@@ -51,6 +56,8 @@ pub enum CardBehaviour {
 /// | 4000000000000515 | approved and charged, then the connection drops mid-answer |
 /// | 4000000000000523 | HTTP 500 before charging: no charge, no order |
 /// | 4000000000000531 | approved, HTTP 500 at once, and the charge recorded only `late_charge_ms` after the request (no such order until then) |
+/// | 4000000000000606 | approved; every refund of it is declined |
+/// | 4000000000000614 | approved; a refund of it succeeds, its answer held past any client timeout |
 pub const TEST_CARDS: &[(&str, CardBehaviour)] = &[
     ("4111111111111111", CardBehaviour::Approve),
     ("5555555555554444", CardBehaviour::Approve),
@@ -101,6 +108,8 @@ pub const TEST_CARDS: &[(&str, CardBehaviour)] = &[
         "4000000000000531",
         CardBehaviour::Fault(Fault::LateChargeServerError),
     ),
+    ("4000000000000606", CardBehaviour::RefundsDeclined),
+    ("4000000000000614", CardBehaviour::RefundsTimeOut),
 ];
 
 /// Numbers starting so are cards reported lost or stolen.

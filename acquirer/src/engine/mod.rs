@@ -14,7 +14,8 @@
 //! itself; each concern it draws on has a module of its own: `cards` (the
 //! test cards and what each does), `faults` (the fault plan and its seeded
 //! random draws), `orders` (what an order keeps), `ledger` (the calls that
-//! read orders, refunds, per-order counters), `challenge` (the 3-D Secure
+//! read orders, per-order counters), `refunds` (partial refunds, each
+//! idempotent on the merchant's refund id), `challenge` (the 3-D Secure
 //! challenge), `notify` (signed notifications to the merchant) and
 //! `validate` (request checks). The sandbox checks card numbers itself
 //! rather than with the `domain` crate's parsers, because an acquirer
@@ -27,9 +28,10 @@
 //! `in_flight_not_found`: until then the order does not exist for any
 //! read, so "no such order" is not proof that nothing was charged), an
 //! approved notification that reaches the merchant before the cardholder's
-//! browser returns from the challenge (`early_notification`), and refunds
+//! browser returns from the challenge (`early_notification`), refunds
 //! that fail a few times before they go through
-//! ([`FaultPlan::refund_failures`]).
+//! ([`FaultPlan::refund_failures`]), and test cards whose refunds are
+//! declined or answered too late.
 //!
 //! Card data: an order keeps the first six and last four digits, the brand
 //! and a keyed hash of the number (to recognise a repeated request with the
@@ -42,6 +44,7 @@ mod faults;
 mod ledger;
 mod notify;
 mod orders;
+mod refunds;
 mod validate;
 
 pub use cards::{CardBehaviour, TEST_CARDS, card_behaviour};
@@ -49,6 +52,7 @@ pub use challenge::{ChallengeAction, ChallengeView};
 pub use faults::{Fault, FaultKind, FaultPlan};
 pub use notify::NotifyConfig;
 pub use orders::ChallengeOutcome;
+pub use refunds::RefundAnswer;
 pub use validate::{CURRENCY, luhn_valid, validate};
 
 use crate::protocol::{
@@ -320,6 +324,10 @@ impl Engine {
                 challenge(early)
             }
             CardBehaviour::ChallengeEarlyNotification => challenge(true),
+            // What these cards change is their refunds (`refunds`).
+            CardBehaviour::RefundsDeclined | CardBehaviour::RefundsTimeOut => {
+                Decision::Decided(decided(OrderStatus::Approved, None, None))
+            }
             CardBehaviour::Fault(fault) if !fault.charged() => Decision::Fail(fault),
             CardBehaviour::Fault(fault) => Decision::Decided(Decided {
                 fault: Some(fault),

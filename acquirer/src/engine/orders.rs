@@ -3,7 +3,9 @@
 //! or refund them. An order never holds the full card number or the CVV
 //! (see the engine's docs for what it keeps instead).
 
+use super::cards::{CardBehaviour, card_behaviour};
 use super::faults::random_u64;
+use super::refunds::OrderRefund;
 use super::validate::brand;
 use crate::protocol::{
     AuthoriseRequest, Challenge, DeclineCode, LedgerEntry, Notification, OrderResponse,
@@ -29,7 +31,10 @@ pub(super) struct Order {
     pub(super) decline_code: Option<DeclineCode>,
     pub(super) three_ds: Option<ThreeDsMode>,
     pub(super) challenge: Option<ChallengeState>,
-    pub(super) refunded_minor: Option<i64>,
+    /// Every refund asked for, declined ones included, in order.
+    pub(super) refunds: Vec<OrderRefund>,
+    /// What the card does to refunds (its test card).
+    pub(super) refund_behaviour: CardBehaviour,
     pub(super) charged: bool,
     created_at: DateTime<Utc>,
     /// A late-recorded charge (`late_charge`, `in_flight_not_found`) exists
@@ -93,12 +98,22 @@ impl Order {
             decline_code: None,
             three_ds,
             challenge: None,
-            refunded_minor: None,
+            refunds: Vec::new(),
+            refund_behaviour: card_behaviour(number),
             charged: false,
             created_at: Utc::now(),
             visible_from: None,
             refund_calls: 0,
         }
+    }
+
+    /// The sum of the refunds that succeeded; `None` before any did.
+    pub(super) fn refunded_minor(&self) -> Option<i64> {
+        self.refunds
+            .iter()
+            .filter(|refund| refund.succeeded())
+            .map(|refund| refund.amount_minor)
+            .reduce(|a, b| a + b)
     }
 
     /// Whether the order has been recorded by `now`.
@@ -136,7 +151,7 @@ impl Order {
             card_last4: self.card_last4.clone(),
             card_brand: self.card_brand.to_owned(),
             three_ds: self.three_ds,
-            refunded_minor: self.refunded_minor,
+            refunded_minor: self.refunded_minor(),
             created_at: self.created_at,
         }
     }
@@ -173,7 +188,7 @@ pub(super) fn echo(request: &AuthoriseRequest) -> OrderResponse {
     }
 }
 
-fn new_reference() -> String {
+pub(super) fn new_reference() -> String {
     let id = uuid::Uuid::new_v4().simple().to_string();
     format!("SBX{}", id[..12].to_ascii_uppercase())
 }

@@ -7,7 +7,8 @@
 //! | `POST /v1/orders` | authorise ([`AuthoriseRequest`] → [`OrderResponse`](crate::protocol::OrderResponse)); 409 when repeated while the first is still in flight |
 //! | `GET /v1/orders/{order_id}` | the order, or 404 (also while its charge is still being recorded) |
 //! | `POST /v1/orders/{order_id}/challenge` | complete a 3-D Secure challenge |
-//! | `POST /v1/orders/{order_id}/refund` | refund an approved order; 503 for the plan's `refund_failures` first calls |
+//! | `POST /v1/orders/{order_id}/refunds` | refund part or all of an approved order, idempotent on `refund_id`; 503 for the plan's `refund_failures` first calls |
+//! | `GET /v1/orders/{order_id}/refunds/{refund_id}` | one refund as the acquirer knows it; 404 when it never reached it |
 //! | `GET /sandbox/ledger[?all=true]` | the charges (or every order) as JSON |
 //! | `GET`/`PUT /sandbox/faults` | read or replace the [`FaultPlan`] |
 //! | `GET /sandbox/stats` | [`SandboxStats`] |
@@ -29,7 +30,7 @@ mod signed;
 
 pub use acs::acs_router;
 
-use crate::engine::{Answer, Engine, EngineError, Fault, FaultPlan};
+use crate::engine::{Answer, Engine, EngineError, Fault, FaultPlan, RefundAnswer};
 use crate::protocol::{
     AuthoriseRequest, CompleteChallengeRequest, ErrorBody, LedgerEntry, RefundRequest,
 };
@@ -69,7 +70,8 @@ pub fn router(engine: Arc<Engine>, key: Vec<u8>) -> Router {
         .route("/v1/orders", post(create_order))
         .route("/v1/orders/{order_id}", get(get_order))
         .route("/v1/orders/{order_id}/challenge", post(complete_challenge))
-        .route("/v1/orders/{order_id}/refund", post(refund))
+        .route("/v1/orders/{order_id}/refunds", post(refund))
+        .route("/v1/orders/{order_id}/refunds/{refund_id}", get(get_refund))
         .route("/sandbox/ledger", get(ledger))
         .route("/sandbox/faults", get(get_faults).put(set_faults))
         .route("/sandbox/stats", get(stats))
@@ -153,9 +155,30 @@ async fn refund(
         body: request,
     }: Signed<RefundRequest>,
 ) -> Response {
-    match api.engine.refund(&order_id, request.amount_minor) {
-        Ok(order) => api.json(StatusCode::OK, &path, &order),
+    let answer = api
+        .engine
+        .refund(&order_id, &request.refund_id, request.amount_minor);
+    match answer {
+        Ok(RefundAnswer { response, held }) => {
+            if held {
+                // Dropped, and the sleep with it, when the client gives up;
+                // the refund is made all the same.
+                tokio::time::sleep(api.engine.fault_hold()).await;
+            }
+            api.json(StatusCode::OK, &path, &response)
+        }
         Err(error) => api.engine_error(&path, &error),
+    }
+}
+
+async fn get_refund(
+    State(api): State<Api>,
+    Path((order_id, refund_id)): Path<(String, String)>,
+    Signed { path, .. }: Signed<NoBody>,
+) -> Response {
+    match api.engine.refund_status(&order_id, &refund_id) {
+        Some(refund) => api.json(StatusCode::OK, &path, &refund),
+        None => api.engine_error(&path, &EngineError::NotFound),
     }
 }
 

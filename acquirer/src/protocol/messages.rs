@@ -81,7 +81,7 @@ pub enum OrderStatus {
     /// Not charged yet: the cardholder must pass the challenge at
     /// `challenge.url`, then the merchant calls the challenge endpoint.
     ChallengeRequired,
-    /// Charged, then refunded.
+    /// Charged, then refunded in full (one refund or several).
     Refunded,
 }
 
@@ -140,10 +140,38 @@ pub struct CompleteChallengeRequest {
     pub cres: String,
 }
 
-/// `POST /v1/orders/{order_id}/refund`.
+/// `POST /v1/orders/{order_id}/refunds`: returns part or all of an approved
+/// order. Idempotent on `refund_id`: sending it again with the same amount
+/// answers the same refund and returns nothing more.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundRequest {
+    /// The merchant's id for this refund, unique per order.
+    pub refund_id: String,
     pub amount_minor: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundOutcome {
+    /// The money is on its way back to the card.
+    Succeeded,
+    /// The acquirer refused this refund for good; nothing was returned.
+    Declined,
+}
+
+/// The answer to a refund and to `GET /v1/orders/{order_id}/refunds/{refund_id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundResponse {
+    pub refund_id: String,
+    pub order_id: String,
+    pub status: RefundOutcome,
+    pub amount_minor: i64,
+    /// The acquirer's reference of a refund that succeeded.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// Why a declined refund was refused.
+    #[serde(default)]
+    pub decline_reason: Option<String>,
 }
 
 /// The body of every non-2xx answer. The text never contains card data.
@@ -179,7 +207,7 @@ pub struct LedgerEntry {
     /// `visa`, `mastercard`, `mir`, `amex` or `unknown`, from the first digits.
     pub card_brand: String,
     pub three_ds: Option<ThreeDsMode>,
-    /// How much was refunded, once the order is refunded.
+    /// How much was refunded so far, once any refund succeeded.
     #[serde(default)]
     pub refunded_minor: Option<i64>,
     pub created_at: DateTime<Utc>,

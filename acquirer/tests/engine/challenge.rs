@@ -128,5 +128,5 @@ async fn an_abandoned_challenge_never_charges() {
     );
     assert!(engine.ledger().is_empty());
     assert_eq!(engine.charges(), 0);
-    assert!(engine.refund("abandoned", 1).is_err());
+    assert!(engine.refund("abandoned", "r1", 1).is_err());
 }

@@ -14,7 +14,7 @@ use acquirer::engine::{
     Answer, CardBehaviour, ChallengeAction, Engine, EngineConfig, EngineError, FaultPlan,
     TEST_CARDS, card_behaviour,
 };
-use acquirer::protocol::{DeclineCode, OrderStatus, ThreeDsMode};
+use acquirer::protocol::{DeclineCode, OrderStatus, RefundOutcome, ThreeDsMode};
 use common::request;
 use std::sync::Arc;
 
@@ -215,25 +215,79 @@ async fn invalid_requests_are_refused_without_echoing_the_card() {
 }
 
 #[tokio::test]
-async fn refunds() {
+async fn refunds_in_parts_never_return_more_than_was_charged() {
     let engine = engine();
     authorise(&engine, "paid", "4111111111111111").await;
     authorise(&engine, "declined", "4000000000000002").await;
-    let refunded = engine.refund("paid", 220_000).expect("refunded");
-    assert_eq!(refunded.status, OrderStatus::Refunded);
-    assert_eq!(engine.refund("paid", 220_000), Ok(refunded.clone()));
-    assert_eq!(engine.refund("paid", 100), Err(EngineError::Conflict));
-    assert_eq!(engine.refund("declined", 100), Err(EngineError::Conflict));
-    assert_eq!(engine.refund("nope", 100), Err(EngineError::NotFound));
+    let first = engine.refund("paid", "r1", 20_000).expect("refunded");
+    assert_eq!(first.response.status, RefundOutcome::Succeeded);
+    assert!(!first.held);
+    assert!(first.response.reference.is_some());
+    // The same refund again answers the first, and returns nothing more.
+    assert_eq!(engine.refund("paid", "r1", 20_000), Ok(first.clone()));
+    assert_eq!(engine.refund("paid", "r1", 100), Err(EngineError::Conflict));
+    assert_eq!(engine.refunded_minor("paid"), Some(20_000));
+    assert_eq!(
+        engine.order("paid").map(|o| o.status),
+        Some(OrderStatus::Approved),
+        "partly refunded"
+    );
     assert!(matches!(
-        engine.refund("paid", 220_001),
+        engine.refund("paid", "r2", 200_001),
+        Err(EngineError::Invalid(_))
+    ));
+    let rest = engine.refund("paid", "r2", 200_000).expect("the rest");
+    assert_eq!(rest.response.status, RefundOutcome::Succeeded);
+    assert_eq!(engine.refund_status("paid", "r1"), Some(first.response));
+    assert_eq!(engine.refund_status("paid", "r3"), None);
+    assert!(matches!(
+        engine.refund("paid", "r3", 1),
+        Err(EngineError::Invalid(_))
+    ));
+    assert_eq!(
+        engine.refund("declined", "r1", 100),
+        Err(EngineError::Conflict)
+    );
+    assert_eq!(engine.refund("nope", "r1", 100), Err(EngineError::NotFound));
+    assert!(matches!(
+        engine.refund("paid", "", 1),
         Err(EngineError::Invalid(_))
     ));
     // A refunded order was still a charge.
     let ledger = engine.ledger();
     assert_eq!(ledger.len(), 1);
     assert_eq!(ledger[0].status, OrderStatus::Refunded);
-    assert_eq!(engine.order("paid"), Some(refunded));
+    assert_eq!(ledger[0].refunded_minor, Some(220_000));
+}
+
+#[tokio::test]
+async fn the_refund_test_cards_decline_or_answer_late() {
+    let engine = engine();
+    authorise(&engine, "refused", "4000000000000606").await;
+    authorise(&engine, "slow", "4000000000000614").await;
+    for order in ["refused", "slow"] {
+        assert_eq!(
+            engine.order(order).map(|o| o.status),
+            Some(OrderStatus::Approved),
+            "{order}: charged like any card"
+        );
+    }
+    let refused = engine.refund("refused", "r1", 1_000).expect("answered");
+    assert_eq!(refused.response.status, RefundOutcome::Declined);
+    assert!(refused.response.decline_reason.is_some());
+    assert_eq!(engine.refunded_minor("refused"), Some(0));
+    assert_eq!(
+        engine.refund_status("refused", "r1").map(|r| r.status),
+        Some(RefundOutcome::Declined)
+    );
+    let slow = engine.refund("slow", "r1", 1_000).expect("made");
+    assert!(slow.held, "the transport holds the answer");
+    assert_eq!(slow.response.status, RefundOutcome::Succeeded);
+    assert_eq!(
+        engine.refunded_minor("slow"),
+        Some(1_000),
+        "made all the same"
+    );
 }
 
 #[tokio::test]

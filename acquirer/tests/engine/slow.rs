@@ -35,7 +35,7 @@ async fn assert_nowhere(engine: &Engine, order_id: &str, number: &str) {
     assert!(engine.ledger().iter().all(|o| o.order_id != order_id));
     assert!(engine.all_orders().iter().all(|o| o.order_id != order_id));
     assert_eq!(
-        engine.refund(order_id, 100),
+        engine.refund(order_id, "r1", 100),
         Err(EngineError::NotFound),
         "{order_id}"
     );
@@ -146,7 +146,7 @@ async fn refunds_fail_as_often_as_the_plan_says_then_go_through() {
     authorise(&engine, "other", "4111111111111111").await;
     for _ in 0..2 {
         assert!(matches!(
-            engine.refund("paid", 220_000),
+            engine.refund("paid", "r1", 220_000),
             Err(EngineError::Unavailable(_))
         ));
         assert_eq!(engine.refunded_minor("paid"), Some(0));
@@ -155,22 +155,25 @@ async fn refunds_fail_as_often_as_the_plan_says_then_go_through() {
             Some(OrderStatus::Approved)
         );
     }
-    let refunded = engine.refund("paid", 220_000).expect("third time");
-    assert_eq!(refunded.status, OrderStatus::Refunded);
-    assert_eq!(engine.refund("paid", 220_000), Ok(refunded));
-    assert_eq!(engine.refund("paid", 1), Err(EngineError::Conflict));
+    let refunded = engine.refund("paid", "r1", 220_000).expect("third time");
+    assert_eq!(
+        engine.order("paid").map(|o| o.status),
+        Some(OrderStatus::Refunded)
+    );
+    assert_eq!(engine.refund("paid", "r1", 220_000), Ok(refunded));
+    assert_eq!(engine.refund("paid", "r1", 1), Err(EngineError::Conflict));
     assert_eq!(engine.refunded_minor("paid"), Some(220_000));
     let entry = engine.ledger().into_iter().find(|o| o.order_id == "paid");
     assert_eq!(entry.and_then(|o| o.refunded_minor), Some(220_000));
     assert_eq!(engine.refund_requests("paid"), 5);
     // Each order fails its own first calls.
     assert!(matches!(
-        engine.refund("other", 100),
+        engine.refund("other", "r1", 100),
         Err(EngineError::Unavailable(_))
     ));
     assert_eq!(engine.refund_requests("other"), 1);
     // Calls about no order are counted too.
-    assert_eq!(engine.refund("nope", 100), Err(EngineError::NotFound));
+    assert_eq!(engine.refund("nope", "r1", 100), Err(EngineError::NotFound));
     assert_eq!(engine.refund_requests("nope"), 1);
 }
 

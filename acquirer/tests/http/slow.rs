@@ -8,7 +8,7 @@ use super::common::request;
 use super::{KEY, acquirer, client, receiver, sandbox_ledger, sandbox_stats, serve, wait_for};
 use acquirer::client::{Client, ClientConfig, ClientError};
 use acquirer::engine::{FaultKind, FaultPlan, NotifyConfig};
-use acquirer::protocol::{LedgerEntry, Notification, OrderStatus};
+use acquirer::protocol::{LedgerEntry, Notification, OrderStatus, RefundOutcome};
 use axum::Router;
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -59,7 +59,10 @@ async fn a_late_charge_is_unknown_then_no_such_order_then_approved() {
         .await
         .expect("json");
     assert!(all.is_empty());
-    let error = impatient.refund("late", 100).await.expect_err("no order");
+    let error = impatient
+        .refund("late", "r1", 100)
+        .await
+        .expect_err("no order");
     assert_eq!(rejected(&error), Some(404), "{error:?}");
     // A repeat is refused as "being processed": no second charge.
     let error = impatient
@@ -155,14 +158,20 @@ async fn a_refund_fails_twice_then_succeeds() {
         .await
         .expect("approved");
     for _ in 0..2 {
-        let error = client.refund("rf", 220_000).await.expect_err("unavailable");
+        let error = client
+            .refund("rf", "r1", 220_000)
+            .await
+            .expect_err("unavailable");
         assert_eq!(rejected(&error), Some(503), "{error:?}");
         assert!(error.nothing_charged());
         assert_eq!(sandbox_ledger(&base).await[0].refunded_minor, None);
     }
-    let refunded = client.refund("rf", 220_000).await.expect("third time");
-    assert_eq!(refunded.status, OrderStatus::Refunded);
-    assert_eq!(client.refund("rf", 220_000).await, Ok(refunded));
+    let refunded = client
+        .refund("rf", "r1", 220_000)
+        .await
+        .expect("third time");
+    assert_eq!(refunded.status, RefundOutcome::Succeeded);
+    assert_eq!(client.refund("rf", "r1", 220_000).await, Ok(refunded));
     let ledger = sandbox_ledger(&base).await;
     assert_eq!(ledger[0].status, OrderStatus::Refunded);
     assert_eq!(ledger[0].refunded_minor, Some(220_000));
@@ -287,4 +296,36 @@ async fn an_early_notification_is_delivered_before_the_browser_returns() {
         engine.challenge(&plain_token).map(|v| v.outcome),
         Some(None)
     );
+}
+
+#[tokio::test]
+async fn a_refund_whose_answer_is_held_is_made_and_its_status_says_so() {
+    let plan = FaultPlan {
+        timeout_ms: 5_000,
+        ..FaultPlan::default()
+    };
+    let (engine, base) = acquirer(plan, None).await;
+    let mut config = ClientConfig::new(&base, KEY.to_vec());
+    config.request_timeout = Duration::from_millis(300);
+    let impatient = Client::new(config).expect("client");
+    impatient
+        .authorise(&request("slow", "4000000000000614"))
+        .await
+        .expect("approved");
+    let sent = Instant::now();
+    let error = impatient
+        .refund("slow", "r1", 1_000)
+        .await
+        .expect_err("held past the timeout");
+    assert!(matches!(error, ClientError::Unknown(_)), "{error:?}");
+    assert!(sent.elapsed() < Duration::from_millis(1_000));
+    let status = impatient
+        .refund_status("slow", "r1")
+        .await
+        .expect("status")
+        .expect("made");
+    assert_eq!(status.status, RefundOutcome::Succeeded);
+    assert_eq!(status.amount_minor, 1_000);
+    assert_eq!(impatient.refund_status("slow", "r2").await, Ok(None));
+    assert_eq!(engine.refunded_minor("slow"), Some(1_000));
 }

@@ -6,7 +6,7 @@ use super::{KEY, acquirer, client, closed_port, sandbox_ledger, sandbox_stats, s
 use acquirer::client::{Client, ClientConfig, ClientError};
 use acquirer::engine::{FaultKind, FaultPlan};
 use acquirer::http::SandboxStats;
-use acquirer::protocol::{self, OrderResponse, OrderStatus};
+use acquirer::protocol::{self, OrderResponse, OrderStatus, RefundOutcome};
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::routing::{get, post};
@@ -315,13 +315,30 @@ async fn refunds_over_http() {
         .authorise(&request("rf", "4111111111111111"))
         .await
         .expect("approved");
-    let refunded = client.refund("rf", 220_000).await.expect("refunded");
-    assert_eq!(refunded.status, OrderStatus::Refunded);
-    assert_eq!(client.refund("rf", 220_000).await, Ok(refunded));
-    let error = client.refund("rf", 5).await.expect_err("conflict");
+    let part = client.refund("rf", "r1", 20_000).await.expect("refunded");
+    assert_eq!(part.status, RefundOutcome::Succeeded);
+    assert_eq!(client.refund("rf", "r1", 20_000).await, Ok(part.clone()));
+    let error = client.refund("rf", "r1", 5).await.expect_err("conflict");
     assert!(matches!(error, ClientError::Rejected { status: 409, .. }));
-    let error = client.refund("missing", 5).await.expect_err("unknown");
+    let error = client
+        .refund("rf", "r2", 200_001)
+        .await
+        .expect_err("more than is left");
+    assert!(matches!(error, ClientError::Rejected { status: 400, .. }));
+    let error = client
+        .refund("missing", "r1", 5)
+        .await
+        .expect_err("unknown");
     assert!(matches!(error, ClientError::Rejected { status: 404, .. }));
+    assert_eq!(client.refund_status("rf", "r1").await, Ok(Some(part)));
+    assert_eq!(client.refund_status("rf", "r9").await, Ok(None));
+    // A card whose refunds the issuer refuses: a definite answer.
+    client
+        .authorise(&request("refused", "4000000000000606"))
+        .await
+        .expect("approved");
+    let refused = client.refund("refused", "r1", 5).await.expect("answered");
+    assert_eq!(refused.status, RefundOutcome::Declined);
 }
 
 #[tokio::test]

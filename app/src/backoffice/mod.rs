@@ -9,6 +9,7 @@ pub mod feedback;
 pub mod login;
 pub mod payment;
 pub mod payments;
+pub mod refund;
 pub mod users;
 
 use crate::i18n::*;

@@ -39,6 +39,9 @@ pub struct RefundLine {
     pub cause: RefundCause,
     pub reference: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// For a refund a person asked for: who (their email) and why.
+    pub asked_by: Option<String>,
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -67,6 +70,8 @@ pub struct PaymentDetail {
     pub events: Vec<EventLine>,
     pub refunds: Vec<RefundLine>,
     pub deliveries: Vec<DeliveryLine>,
+    /// Only for roles that may refund, and while money is left to return.
+    pub refund_form: Option<super::refund::RefundForm>,
 }
 
 fn three_ds_text(locale: Locale, three_ds: ThreeDs) -> &'static str {
@@ -139,12 +144,16 @@ pub fn render(locale: Locale, frame: &Frame, p: &PaymentDetail) -> String {
         .refunds
         .iter()
         .map(|r| {
+            let why = match (&r.asked_by, &r.note) {
+                (Some(by), Some(note)) => format!("{by}: {note}"),
+                _ => String::new(),
+            };
             view! {
                 <tr>
                     <td>{format::date_time(locale, r.created_at)}</td>
                     <td class="num">{format::money(locale, r.amount)}</td>
                     <td>{refund_state(locale, r.state)}</td>
-                    <td>{refund_cause(locale, r.cause)}</td>
+                    <td>{refund_cause(locale, r.cause)}<br/><span class="bo-note">{why}</span></td>
                     <td><code>{r.reference.clone().unwrap_or_default()}</code></td>
                 </tr>
             }
@@ -212,6 +221,7 @@ pub fn render(locale: Locale, frame: &Frame, p: &PaymentDetail) -> String {
             </tr></thead>
             <tbody>{refunds}</tbody>
         </table>
+        {p.refund_form.as_ref().map(|f| super::refund::form(locale, &frame.csrf, &l.id, f))}
         <h2>{td_string!(locale, bo_deliveries_title)}</h2>
         {p.deliveries.is_empty().then(|| view! { <p>{td_string!(locale, bo_no_deliveries)}</p> })}
         <table class="bo-table">

@@ -131,7 +131,7 @@ fn money(locale: Locale, tyiyn: i64) -> String {
         .unwrap_or_else(|_| tyiyn.to_string())
 }
 
-fn text_field(
+pub(super) fn text_field(
     locale: Locale,
     errors: &[(&'static str, Msg)],
     name: &'static str,

@@ -3,12 +3,39 @@
 use super::{document_title, found, service_name, status_name};
 use crate::i18n::*;
 use crate::messages::Msg;
-use crate::services::{ReceiptView, Services};
+use crate::services::{ReceiptRefund, ReceiptView, RefundStage, Services};
 use crate::{format, lang, paths};
 use domain::{PaymentId, RequestStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+
+/// The refunds of the payment: when each was asked for, how much, and
+/// whether the money is back on the card.
+fn refunds(locale: Locale, refunds: &[ReceiptRefund]) -> impl IntoView + use<> {
+    let rows = refunds
+        .iter()
+        .map(|r| {
+            let stage = match r.stage {
+                RefundStage::Pending => td_string!(locale, receipt_refund_pending),
+                RefundStage::Returned => td_string!(locale, receipt_refund_done),
+                RefundStage::Refused => td_string!(locale, receipt_refund_failed),
+            };
+            view! {
+                <li>
+                    {format::day(locale, r.asked_at)} ": "
+                    <span class="amount">{format::money(locale, r.amount)}</span> " — " {stage}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="refunds" aria-labelledby="refunds-title">
+            <h2 id="refunds-title">{td_string!(locale, receipt_refunds_title)}</h2>
+            <ul>{rows}</ul>
+        </section>
+    }
+}
 
 #[component]
 fn Receipt(receipt: ReceiptView) -> impl IntoView {
@@ -45,6 +72,7 @@ fn Receipt(receipt: ReceiptView) -> impl IntoView {
                 }
             })}
         </dl>
+        {(!receipt.refunds.is_empty()).then(|| refunds(locale, &receipt.refunds))}
         <p class="hint">{td_string!(locale, receipt_keep_hint)}</p>
         <p class="no-print"><a href=paths::HOME>{td_string!(locale, new_payment_link)}</a></p>
     }

@@ -12,7 +12,8 @@ mod settings;
 pub use documents::{DocumentService, DocumentView};
 pub use feedback::{Feedback, FeedbackService};
 pub use payments::{
-    ChargeOutcome, PaymentRequestView, PaymentService, PaymentStatusView, ReceiptView,
+    ChargeOutcome, PaymentRequestView, PaymentService, PaymentStatusView, ReceiptRefund,
+    ReceiptView, RefundStage,
 };
 pub use settings::{Clock, SiteSettings, SupportContacts, current_month};
 

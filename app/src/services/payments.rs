@@ -34,6 +34,26 @@ pub struct ReceiptView {
     pub processor_reference: String,
     /// The editions accepted by paying.
     pub accepted: Vec<(DocumentKind, EditionRef)>,
+    /// Money returned to the card, oldest first.
+    pub refunds: Vec<ReceiptRefund>,
+}
+
+/// A refund as the citizen's receipt shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReceiptRefund {
+    pub asked_at: DateTime<Utc>,
+    pub amount: Money,
+    pub stage: RefundStage,
+}
+
+/// Where a refund stands, in the citizen's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefundStage {
+    /// Asked for and on its way (sent, or being retried or checked).
+    Pending,
+    Returned,
+    /// Refused for good: the operator's staff must act.
+    Refused,
 }
 
 /// A payment as its status page shows it.

@@ -51,6 +51,7 @@ pub fn access(method: &Method, route: &str) -> Option<Access> {
         "/admin/payments" if get => Needs(ReadPayments),
         "/admin/payments/export" if get => Needs(ExportPayments),
         "/admin/payments/{id}" if get => Needs(ReadPayments),
+        "/admin/payments/{id}/refunds" if post => Needs(Refund),
         "/admin/users" if get || post => Needs(ManageUsers),
         "/admin/users/{id}" if get => Needs(ManageUsers),
         "/admin/users/{id}/{action}" if post => Needs(ManageUsers),

@@ -1,7 +1,8 @@
 //! The operator's back office under `/admin`, server-rendered and working
 //! without JavaScript: signing in with a password and a one-time code
 //! ([`login`]), payments found by any combination of filters with a CSV
-//! export of any filtered list ([`payments`], [`export`]), staff accounts
+//! export of any filtered list ([`payments`], [`export`]), a payment's page
+//! ([`payment`]) with refunds for the finance role ([`refunds`]), staff accounts
 //! for admins ([`users`]), the audit log ([`audit`]) and the feedback inbox
 //! ([`feedback`]). Every request
 //! passes [`guard`] (deny by default, CSRF, live session, role) inside
@@ -12,10 +13,13 @@ pub mod export;
 pub mod feedback;
 pub mod guard;
 pub mod login;
+pub mod payment;
 pub mod payments;
+pub mod refunds;
 pub mod sessions;
 pub mod users;
 
+use crate::payments::Payments;
 use crate::staff::StaffDesk;
 use crate::storage::PaymentStore;
 use axum::Router;
@@ -31,6 +35,8 @@ use std::sync::Arc;
 pub struct BackOffice {
     pub desk: Arc<StaffDesk>,
     pub store: Arc<dyn PaymentStore>,
+    /// Refunds go through the payment service, like the automatic ones.
+    pub payments: Arc<Payments>,
     pub sessions: sessions::StaffSessions,
     pub test_mode: bool,
     /// Cookies only over https (the site's public address says which).
@@ -50,7 +56,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(bo: BackOffice) -> Router<S> {
         .route("/admin/logout", post(login::sign_out))
         .route("/admin/payments", get(payments::list))
         .route("/admin/payments/export", get(export::csv))
-        .route("/admin/payments/{id}", get(payments::detail))
+        .route("/admin/payments/{id}", get(payment::detail))
+        .route("/admin/payments/{id}/refunds", post(refunds::ask))
         .route("/admin/users", get(users::list).post(users::add))
         .route("/admin/users/{id}", get(users::account))
         .route("/admin/users/{id}/{action}", post(users::act))

@@ -9,13 +9,13 @@ use crate::processor::Authorisation;
 use crate::storage::{NewPayment, PaymentRecord, StoreError};
 use app::paths;
 use app::services::{
-    ChargeOutcome, Client, PaymentRequestView, PaymentService, PaymentStatusView, ReceiptView,
-    ServiceError,
+    ChargeOutcome, Client, PaymentRequestView, PaymentService, PaymentStatusView, ReceiptRefund,
+    ReceiptView, RefundStage, ServiceError,
 };
 use async_trait::async_trait;
 use domain::{
     CheckedCard, DocumentKind, EditionsShown, IdempotencyKey, Money, PaymentCode, PaymentId,
-    PaymentState, RequestStatus, mask_person_name,
+    PaymentState, RefundState, RequestStatus, mask_person_name,
 };
 
 impl Payments {
@@ -318,6 +318,22 @@ impl PaymentService for Payments {
             .await
             .map_err(internal("receipt"))?;
         let Some(p) = payment else { return Ok(None) };
+        let refunds = self
+            .store
+            .refunds_of(receipt_id)
+            .await
+            .map_err(internal("receipt's refunds"))?
+            .into_iter()
+            .map(|r| ReceiptRefund {
+                asked_at: r.created_at,
+                amount: r.amount,
+                stage: match r.state {
+                    RefundState::Refunded => RefundStage::Returned,
+                    RefundState::Failed => RefundStage::Refused,
+                    _ => RefundStage::Pending,
+                },
+            })
+            .collect();
         let library = self.documents.library();
         let accepted = [
             (DocumentKind::PrivacyPolicy, p.privacy_policy_edition),
@@ -338,6 +354,7 @@ impl PaymentService for Payments {
             cardholder: p.cardholder,
             processor_reference: p.reference,
             accepted,
+            refunds,
         }))
     }
 }

@@ -13,11 +13,13 @@
 //! - a payment code is held by at most one live payment (a unique index);
 //! - an answer that may hide a charge is `unknown`, never a failure.
 
+mod asked;
 mod charge;
 mod outcome;
 mod reconcile;
 mod refunds;
 
+pub use asked::{AskRefundError, NOTE_CHARS};
 pub use reconcile::{ReconcileReport, reconcile_forever};
 pub use refunds::RefundReport;
 

@@ -6,7 +6,7 @@
 
 use super::outcome::Settlement;
 use super::{Payments, internal, new_payment_id};
-use crate::processor::{ProcessorError, RefundStatus};
+use crate::processor::{ProcessorError, RefundDone};
 use crate::storage::{NewRefund, PaymentRecord, RefundMove, RefundRecord, StoreError};
 use app::services::ServiceError;
 use domain::{PaymentId, PaymentState, RefundCause, RefundState};
@@ -144,13 +144,18 @@ impl Payments {
         sending.attempts += 1;
         let answer = self
             .processor
-            .refund(refund.payment_id.as_str(), refund.amount)
+            .refund(refund.payment_id.as_str(), &refund.id, refund.amount)
             .await;
         let (to, reason, reference) = match answer {
-            Ok(reference) => (
+            Ok(RefundDone::Refunded { reference }) => (
                 RefundState::Refunded,
                 "refunded".to_owned(),
                 Some(reference),
+            ),
+            Ok(RefundDone::Declined { reason }) => (
+                RefundState::Failed,
+                format!("declined by the acquirer, a person must act: {reason}"),
+                None,
             ),
             Err(ProcessorError::NotProcessed(why)) if sending.attempts >= MAX_ATTEMPTS => (
                 RefundState::Failed,
@@ -176,26 +181,36 @@ impl Payments {
     async fn check_refund(&self, refund: &RefundRecord) -> Result<Option<RefundState>, StoreError> {
         let (to, reason, reference) = match self
             .processor
-            .refund_status(refund.payment_id.as_str())
+            .refund_status(refund.payment_id.as_str(), &refund.id)
             .await
         {
-            Ok(RefundStatus::Refunded { reference }) => (
+            Ok(Some(RefundDone::Refunded { reference })) => (
                 RefundState::Refunded,
-                "acquirer status: refunded",
+                "reconciled: the acquirer refunded it".to_owned(),
                 Some(reference),
             ),
-            Ok(RefundStatus::NotRefunded) => (
-                RefundState::Required,
-                "acquirer status: not refunded, to be sent again",
+            Ok(Some(RefundDone::Declined { reason })) => (
+                RefundState::Failed,
+                format!("reconciled: the acquirer declined it, a person must act: {reason}"),
                 None,
             ),
-            Ok(RefundStatus::NoSuchOrder) | Err(_) => {
+            // Never reached the acquirer: safe to send again (idempotent on
+            // the refund id).
+            Ok(None) => (
+                RefundState::Required,
+                "reconciled: the acquirer has no such refund, to be sent again".to_owned(),
+                None,
+            ),
+            Err(_) => {
                 tracing::warn!(refund_id = %refund.id, "refund status unclear; will ask again");
                 return Ok(Some(RefundState::Unknown));
             }
         };
+        if to == RefundState::Failed {
+            tracing::error!(refund_id = %refund.id, payment_id = %refund.payment_id, %reason, "refund failed");
+        }
         let moved = self
-            .move_refund(refund, to, reason, reference.as_deref(), false)
+            .move_refund(refund, to, &reason, reference.as_deref(), false)
             .await?;
         Ok(moved.then_some(to))
     }

@@ -3,8 +3,8 @@
 //! never retried: a failure after the request left is an unknown outcome.
 
 use super::{
-    Authorisation, CardProcessor, Outcome, ProcessorError, RefundStatus, authorise_request,
-    outcome, refund_status,
+    Authorisation, CardProcessor, Outcome, ProcessorError, RefundDone, authorise_request, outcome,
+    refund_done,
 };
 use acquirer::client::{Client, ClientConfig, ClientError};
 use async_trait::async_trait;
@@ -58,19 +58,26 @@ impl CardProcessor for GatewayProcessor {
         }
     }
 
-    async fn refund(&self, order_id: &str, amount: Money) -> Result<String, ProcessorError> {
+    async fn refund(
+        &self,
+        order_id: &str,
+        refund_id: &str,
+        amount: Money,
+    ) -> Result<RefundDone, ProcessorError> {
         let response = self
             .client
-            .refund(order_id, amount.tyiyn())
+            .refund(order_id, refund_id, amount.tyiyn())
             .await
             .map_err(processor_error)?;
-        Ok(response.reference.unwrap_or_default())
+        Ok(refund_done(response))
     }
 
-    async fn refund_status(&self, order_id: &str) -> Result<RefundStatus, ProcessorError> {
-        match self.client.status(order_id).await {
-            Ok(response) => Ok(refund_status(response)),
-            Err(error) => Err(processor_error(error)),
-        }
+    async fn refund_status(
+        &self,
+        order_id: &str,
+        refund_id: &str,
+    ) -> Result<Option<RefundDone>, ProcessorError> {
+        let response = self.client.refund_status(order_id, refund_id).await;
+        Ok(response.map_err(processor_error)?.map(refund_done))
     }
 }

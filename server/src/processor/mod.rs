@@ -12,7 +12,7 @@ mod sandbox;
 pub use gateway::GatewayProcessor;
 pub use sandbox::{ACS_PATH, SandboxProcessor};
 
-use acquirer::protocol::{DeclineCode, OrderResponse, OrderStatus};
+use acquirer::protocol::{DeclineCode, OrderResponse, OrderStatus, RefundOutcome, RefundResponse};
 use async_trait::async_trait;
 use domain::{CheckedCard, DeclineReason, Money};
 
@@ -62,33 +62,47 @@ pub trait CardProcessor: Send + Sync {
     ) -> Result<Outcome, ProcessorError>;
     /// What the acquirer knows of the order; `None` when it never received it.
     async fn status(&self, order_id: &str) -> Result<Option<Outcome>, ProcessorError>;
-    /// Returns the money of an approved order; answers the refund's reference.
-    /// Idempotent on the order: sending it again refunds once.
-    async fn refund(&self, order_id: &str, amount: Money) -> Result<String, ProcessorError>;
-    /// Whether the acquirer has refunded the order (for a refund whose
-    /// answer was lost).
-    async fn refund_status(&self, order_id: &str) -> Result<RefundStatus, ProcessorError>;
+    /// Returns `amount` of an approved order under our refund id.
+    /// Idempotent on the refund id: sending it again refunds once.
+    async fn refund(
+        &self,
+        order_id: &str,
+        refund_id: &str,
+        amount: Money,
+    ) -> Result<RefundDone, ProcessorError>;
+    /// What the acquirer made of one refund (for a refund whose answer was
+    /// lost); `None` when the refund never reached it.
+    async fn refund_status(
+        &self,
+        order_id: &str,
+        refund_id: &str,
+    ) -> Result<Option<RefundDone>, ProcessorError>;
 }
 
-/// What the acquirer says of an order's refund.
+/// A refund's definite outcome at the acquirer.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RefundStatus {
+pub enum RefundDone {
     Refunded {
         reference: String,
     },
-    /// The order stands as it was: no refund was processed.
-    NotRefunded,
-    NoSuchOrder,
+    /// Refused for good: nothing was returned, and sending it again will
+    /// not change that.
+    Declined {
+        reason: String,
+    },
 }
 
-/// The refund status an order's status answer reports.
-fn refund_status(response: Option<OrderResponse>) -> RefundStatus {
-    match response {
-        None => RefundStatus::NoSuchOrder,
-        Some(response) if response.status == OrderStatus::Refunded => RefundStatus::Refunded {
+/// The acquirer's refund answer in our terms.
+fn refund_done(response: RefundResponse) -> RefundDone {
+    match response.status {
+        RefundOutcome::Succeeded => RefundDone::Refunded {
             reference: response.reference.unwrap_or_default(),
         },
-        Some(_) => RefundStatus::NotRefunded,
+        RefundOutcome::Declined => RefundDone::Declined {
+            reason: response
+                .decline_reason
+                .unwrap_or_else(|| "declined".to_owned()),
+        },
     }
 }
 

@@ -3,8 +3,8 @@
 //! per-card faults as the standalone `sandbox-acquirer`, minus the network.
 
 use super::{
-    Authorisation, CardProcessor, Outcome, ProcessorError, RefundStatus, authorise_request,
-    outcome, refund_status,
+    Authorisation, CardProcessor, Outcome, ProcessorError, RefundDone, authorise_request, outcome,
+    refund_done,
 };
 use acquirer::engine::{Engine, EngineError};
 use async_trait::async_trait;
@@ -70,15 +70,33 @@ impl CardProcessor for SandboxProcessor {
         self.engine.status(order_id).map(outcome).transpose()
     }
 
-    async fn refund(&self, order_id: &str, amount: Money) -> Result<String, ProcessorError> {
-        let response = self
+    async fn refund(
+        &self,
+        order_id: &str,
+        refund_id: &str,
+        amount: Money,
+    ) -> Result<RefundDone, ProcessorError> {
+        let answer = self
             .engine
-            .refund(order_id, amount.tyiyn())
+            .refund(order_id, refund_id, amount.tyiyn())
             .map_err(engine_error)?;
-        Ok(response.reference.unwrap_or_default())
+        // Over a network the held answer would time out: made, but unknown.
+        if answer.held {
+            return Err(ProcessorError::Unknown(
+                "sandbox: the refund's answer was held past the timeout".into(),
+            ));
+        }
+        Ok(refund_done(answer.response))
     }
 
-    async fn refund_status(&self, order_id: &str) -> Result<RefundStatus, ProcessorError> {
-        Ok(refund_status(self.engine.status(order_id)))
+    async fn refund_status(
+        &self,
+        order_id: &str,
+        refund_id: &str,
+    ) -> Result<Option<RefundDone>, ProcessorError> {
+        Ok(self
+            .engine
+            .refund_status(order_id, refund_id)
+            .map(refund_done))
     }
 }

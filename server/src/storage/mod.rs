@@ -11,6 +11,7 @@
 //! own threads or tasks, and a wait for it is short and bounded.
 
 mod agencies;
+mod asked_refunds;
 mod backend;
 #[cfg(test)]
 mod busy_tests;
@@ -40,6 +41,7 @@ use domain::{
 use std::sync::Arc;
 
 pub use agencies::{AgencyRecord, AgencyStore, ApiKeyRecord, WebhookEndpoint, services_text};
+pub use asked_refunds::{AskedRefund, AskedRefunds};
 pub use backend::{Connections, StoreOptions};
 pub use inbox::{FeedbackInbox, FeedbackItem};
 pub use issued::{
@@ -252,6 +254,7 @@ pub struct ApprovedPayment {
 #[async_trait]
 pub trait PaymentStore:
     RefundStore
+    + AskedRefunds
     + VelocityStore
     + AgencyStore
     + IssuedStore

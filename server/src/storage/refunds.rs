@@ -24,6 +24,9 @@ pub struct RefundRecord {
     pub reference: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// For a refund a person asked for: the staff member (email) and reason.
+    pub asked_by: Option<String>,
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,7 +114,7 @@ pub trait RefundStore: Send + Sync {
 macro_rules! refund_columns {
     () => {
         "SELECT id, payment_id, amount_tyiyn, status, cause, attempts, next_attempt_at,
-                processor_reference, created_at, updated_at
+                processor_reference, created_at, updated_at, asked_by, note
          FROM refunds "
     };
 }
@@ -123,7 +126,7 @@ const INSERT_REFUND: &str = "INSERT INTO refunds
      ON CONFLICT DO NOTHING";
 /// The event of a move, written only if the move was (the refund is in its
 /// new state, changed at this very time).
-const INSERT_REFUND_EVENT: &str = "INSERT INTO refund_events
+pub(super) const INSERT_REFUND_EVENT: &str = "INSERT INTO refund_events
        (refund_id, payment_id, from_state, to_state, reason, at)
      SELECT id, payment_id, ?, ?, ?, ? FROM refunds
      WHERE id = ? AND status = ? AND updated_at = ?";
@@ -139,6 +142,14 @@ const INSERT_REFUND_OUTCOME_EVENT: &str = concat!(
        JOIN payment_requests r ON r.code = p.code
      WHERE f.id = ? AND f.status = ? AND f.updated_at = ? AND r.agency_id IS NOT NULL"
 );
+/// An asked refund that failed gives back what it held of the payment,
+/// with the move that failed it (the refund is failed, changed at this
+/// very time).
+const RELEASE_FAILED_REFUND: &str = "UPDATE payments
+     SET refunds_tyiyn = refunds_tyiyn - (SELECT amount_tyiyn FROM refunds
+       WHERE id = ? AND cause = 'requested' AND status = 'failed' AND updated_at = ?)
+     WHERE id = (SELECT payment_id FROM refunds
+       WHERE id = ? AND cause = 'requested' AND status = 'failed' AND updated_at = ?)";
 const MOVE_REFUND: &str = "UPDATE refunds
      SET status = ?, processor_reference = COALESCE(?, processor_reference),
          next_attempt_at = ?, attempts = attempts + ?, updated_at = ?
@@ -184,6 +195,8 @@ fn refund(row: &dyn Row) -> Result<RefundRecord, StoreError> {
         reference: row.text(7)?,
         created_at: required(row.time(8)?, "refund created")?,
         updated_at: required(row.time(9)?, "refund updated")?,
+        asked_by: row.text(10)?,
+        note: row.text(11)?,
     })
 }
 
@@ -276,6 +289,15 @@ impl<B: Backend> RefundStore for SqlStore<B> {
                 id,
                 change.to.as_str(),
                 change.at,
+            ));
+        }
+        if change.to == RefundState::Failed {
+            statements.push(statement!(
+                RELEASE_FAILED_REFUND,
+                id,
+                change.at,
+                id,
+                change.at
             ));
         }
         let changed = self.backend().execute_all(statements).await?;

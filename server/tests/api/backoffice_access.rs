@@ -179,6 +179,18 @@ async fn every_route_answers_each_role_as_the_table_says(postgres: bool) {
             };
             assert_eq!(got, want, "{who:?} POST {path}: {body:.300}");
         }
+        // A refund of one som: recorded for the roles that may refund.
+        let path = format!("/admin/payments/{payment}/refunds");
+        let refund = [("amount", "1"), ("note", "Проверка прав")];
+        let (status, _, _) = browser.post_with("", &path, &refund).await;
+        assert_eq!(status, 403, "{who:?} POST {path} without a token");
+        let (status, body, location) = browser.post("/admin/login", &path, &refund).await;
+        let want = match expected(*who, Some(Refund)) {
+            Answer::Page => Answer::Redirect,
+            other => other,
+        };
+        let got = answer(status, location.as_deref());
+        assert_eq!(got, want, "{who:?} POST {path}: {body:.300}");
         // Marking feedback handled: the first who may does it, the next is
         // told it is done (422); nobody else gets that far.
         let path = format!("/admin/feedback/{feedback}/handled");

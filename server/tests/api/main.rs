@@ -18,6 +18,7 @@ mod lookup;
 mod pay;
 mod receiver;
 mod recovery;
+mod refunds;
 mod security;
 mod site;
 mod staff;
