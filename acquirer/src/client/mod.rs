@@ -17,11 +17,13 @@
 //! caller, not the transport, must decide to lean on that. `status` is a
 //! read and is retried with exponential backoff.
 
+mod wire;
+
+use wire::{Reply, answer, encode, encode_segment, order_answer, send_error};
+
 use crate::protocol::{
-    self, AuthoriseRequest, CompleteChallengeRequest, ErrorBody, OrderResponse, RefundRequest,
-    RefundResponse,
+    self, AuthoriseRequest, CompleteChallengeRequest, OrderResponse, RefundRequest, RefundResponse,
 };
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::{Method, StatusCode, Url};
 use std::fmt;
 use std::time::Duration;
@@ -95,12 +97,6 @@ impl ClientError {
     pub fn nothing_charged(&self) -> bool {
         !matches!(self, Self::Unknown(_))
     }
-}
-
-/// A signed answer, read whole.
-struct Reply {
-    status: StatusCode,
-    body: Vec<u8>,
 }
 
 #[derive(Clone)]
@@ -320,84 +316,9 @@ impl Client {
     }
 }
 
-fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, ClientError> {
-    serde_json::to_vec(value)
-        .map_err(|_| ClientError::NotSent("the request could not be encoded".to_owned()))
-}
-
-/// Classifies a failure to get an answer's head.
-fn send_error(error: reqwest::Error) -> ClientError {
-    if error.is_connect() {
-        let why = if error.is_timeout() {
-            "connecting timed out"
-        } else {
-            "the connection was refused or failed"
-        };
-        ClientError::NotSent(why.to_owned())
-    } else if error.is_builder() {
-        ClientError::NotSent("the request could not be built".to_owned())
-    } else if error.is_timeout() {
-        ClientError::Unknown("no answer in time".to_owned())
-    } else {
-        ClientError::Unknown("the connection failed before an answer came".to_owned())
-    }
-}
-
-/// Reads a signed answer about an order.
-fn order_answer(reply: Reply, order_id: &str) -> Result<OrderResponse, ClientError> {
-    answer(reply, |order: &OrderResponse| order.order_id == order_id)
-}
-
-/// A signed answer read as `T`, which must be about what was asked (`ours`).
-fn answer<T: serde::de::DeserializeOwned>(
-    reply: Reply,
-    ours: impl Fn(&T) -> bool,
-) -> Result<T, ClientError> {
-    let status = reply.status.as_u16();
-    if reply.status.is_success() {
-        let read: T = serde_json::from_slice(&reply.body).map_err(|_| {
-            ClientError::Unknown(format!("the answer (HTTP {status}) is not what was asked"))
-        })?;
-        if !ours(&read) {
-            return Err(ClientError::Unknown(
-                "the answer is about another order".to_owned(),
-            ));
-        }
-        return Ok(read);
-    }
-    if reply.status.is_client_error() || reply.status == StatusCode::SERVICE_UNAVAILABLE {
-        let error = serde_json::from_slice::<ErrorBody>(&reply.body)
-            .map(|body| body.error.chars().take(MAX_ERROR_TEXT).collect())
-            .unwrap_or_else(|_| "no error text".to_owned());
-        return Err(ClientError::Rejected { status, error });
-    }
-    Err(ClientError::Unknown(format!(
-        "the acquirer answered HTTP {status}"
-    )))
-}
-
-/// Everything but unreserved characters is percent-encoded in a path
-/// segment (RFC 3986 section 2.3), so an order id cannot add a segment.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-fn encode_segment(segment: &str) -> String {
-    utf8_percent_encode(segment, SEGMENT).to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn segments_are_encoded() {
-        assert_eq!(encode_segment("abc-123_x.y~"), "abc-123_x.y~");
-        assert_eq!(encode_segment("a/b?c d"), "a%2Fb%3Fc%20d");
-        assert_eq!(encode_segment(".."), "..");
-    }
 
     #[test]
     fn config_debug_hides_the_key() {
