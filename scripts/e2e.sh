@@ -58,7 +58,7 @@ status=0
   TOLEM_ISOLATED_NOJS_URL="$url_isolated_nojs" TOLEM_ISOLATED_NOJS_DATABASE_URL="$db_isolated_nojs" \
   TOLEM_GUARDED_JS_URL="$url_guarded_js" TOLEM_GUARDED_NOJS_URL="$url_guarded_nojs" \
   TOLEM_SERVER_BIN="$PWD/../target/debug/server" \
-  npx playwright test) || status=$?
+  npx playwright test "$@") || status=$?
 
 kill "${pids[@]}" 2>/dev/null || true
 wait "${pids[@]}" 2>/dev/null || true

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { test, expect, islandReady, MASTERCARD, Page } from './fixtures';
-import { operator, payWith, printed, totp } from './operator';
+import { PASSWORD, issueRequest, password, payWith, staffAccount, totp } from './operator';
 
 // The operator's staff in the back office, with JavaScript on and off:
 // signing in with a password and a one-time code, finding a payment by its
@@ -11,48 +11,11 @@ import { operator, payWith, printed, totp } from './operator';
 
 test.describe.configure({ mode: 'serial' });
 
-const PASSWORD = 'correct horse battery staple';
-
-/** A staff account made at the console; answers its email and TOTP secret. */
-function staffAccount(databaseUrl: string, role: string, project: string) {
-  const email = `${role}-${project}-${randomUUID().slice(0, 8)}@infocom.kg`;
-  const output = operator(databaseUrl, ['user', 'add', '--email', email, '--role', role], `${PASSWORD}\n`);
-  const uri = printed(output, /^(otpauth:\/\/totp\/\S+)$/m);
-  const secret = new URL(uri).searchParams.get('secret');
-  if (!secret) throw new Error(`no secret in ${uri}`);
-  return { email, secret };
-}
-
-async function password(page: Page, base: string, email: string, typed: string) {
-  await page.goto(`${base}/admin/login`);
-  await page.getByLabel('Электронная почта').fill(email);
-  await page.getByLabel('Пароль').fill(typed);
-  await page.getByRole('button', { name: 'Продолжить' }).click();
-}
-
 test('staff sign in with a one-time code, find a payment by its last four and export the list', async ({ page, request, isolated, js }, testInfo) => {
   test.setTimeout(90_000);
   const project = testInfo.project.name;
   // A request issued through the agency API, paid with a Mastercard.
-  const agency = printed(
-    operator(isolated.databaseUrl, [
-      'agency', 'create', '--name', `Бэк-офис e2e ${project}`, '--services', 'passport,driving_licence,meken_card',
-    ]),
-    /^agency (agc_\S+)$/m,
-  );
-  const key = printed(
-    operator(isolated.databaseUrl, ['api-key', 'create', '--agency', agency]),
-    /^API key \(shown once, only its hash is kept\): (tlm_test_\S+)$/m,
-  );
-  const issued = await request.post(`${isolated.url}/api/v1/payment-requests`, {
-    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() },
-    data: {
-      service: 'driving_licence', applicant_name: 'Асанов Бакыт Алмазович', amount: 95000,
-      expires_at: new Date(Date.now() + 24 * 3600_000).toISOString(), reference: `BO-${randomUUID()}`,
-    },
-  });
-  expect(issued.status(), await issued.text()).toBe(201);
-  const { code, pay_url } = await issued.json();
+  const { code, pay_url } = await issueRequest(request, isolated.url, isolated.databaseUrl, `Бэк-офис e2e ${project}`, 95000);
   await page.goto(pay_url);
   await islandReady(page, js);
   await payWith(page, js, MASTERCARD);

@@ -1,4 +1,4 @@
-import { test as base, expect, Page } from '@playwright/test';
+import { test as base, expect, APIRequestContext, Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,7 +90,7 @@ export const test = base.extend<{ codes: (typeof CODES)[ProjectName]; js: boolea
 });
 
 export { expect };
-export type { Page };
+export type { APIRequestContext, Page };
 
 export async function fillCard(page: Page, number: string, cvv = '739') {
   await page.getByLabel(/Имя и фамилия на карте|Name on card/).fill('Aibek Asanov');
