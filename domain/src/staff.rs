@@ -34,6 +34,8 @@ pub enum Permission {
     HandleFeedback,
     /// Return part or all of a payment to the card.
     Refund,
+    /// Publish a new edition of a document (the policy, the agreement).
+    PublishDocuments,
 }
 
 impl Role {
@@ -139,5 +141,6 @@ mod tests {
         assert_eq!(who_may(ReadPayments), Role::ALL);
         assert_eq!(who_may(HandleFeedback), [Role::Admin, Role::Support]);
         assert_eq!(who_may(Refund), [Role::Admin, Role::Finance]);
+        assert_eq!(who_may(PublishDocuments), [Role::Admin]);
     }
 }

@@ -5,6 +5,7 @@
 //! carries a script; every action is a plain form with its CSRF token.
 
 pub mod audit;
+pub mod documents;
 pub mod feedback;
 pub mod login;
 pub mod payment;
@@ -56,6 +57,10 @@ fn menu(locale: Locale, frame: &Frame) -> impl IntoView + use<> {
         .role
         .may(ReadAudit)
         .then(|| item("/admin/audit", td_string!(locale, bo_audit_title)));
+    let documents = frame
+        .role
+        .may(PublishDocuments)
+        .then(|| item("/admin/documents", td_string!(locale, bo_documents_title)));
     let feedback = frame
         .role
         .may(HandleFeedback)
@@ -65,6 +70,7 @@ fn menu(locale: Locale, frame: &Frame) -> impl IntoView + use<> {
             <ul>
                 {item("/admin/payments", td_string!(locale, bo_payments_title))}
                 {feedback}
+                {documents}
                 {users}
                 {audit}
             </ul>

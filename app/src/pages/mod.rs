@@ -126,7 +126,7 @@ fn status_name(locale: Locale, status: RequestStatus) -> String {
     crate::messages::message(locale, status.message_key())
 }
 
-fn document_title(locale: Locale, kind: DocumentKind) -> &'static str {
+pub fn document_title(locale: Locale, kind: DocumentKind) -> &'static str {
     match kind {
         DocumentKind::PrivacyPolicy => td_string!(locale, policy_title),
         DocumentKind::UserAgreement => td_string!(locale, agreement_title),

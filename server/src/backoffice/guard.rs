@@ -56,6 +56,7 @@ pub fn access(method: &Method, route: &str) -> Option<Access> {
         "/admin/users/{id}" if get => Needs(ManageUsers),
         "/admin/users/{id}/{action}" if post => Needs(ManageUsers),
         "/admin/audit" if get => Needs(ReadAudit),
+        "/admin/documents" if get || post => Needs(PublishDocuments),
         "/admin/feedback" if get => Needs(HandleFeedback),
         "/admin/feedback/{id}" if get => Needs(HandleFeedback),
         "/admin/feedback/{id}/handled" if post => Needs(HandleFeedback),

@@ -3,12 +3,13 @@
 //! ([`login`]), payments found by any combination of filters with a CSV
 //! export of any filtered list ([`payments`], [`export`]), a payment's page
 //! ([`payment`]) with refunds for the finance role ([`refunds`]), staff accounts
-//! for admins ([`users`]), the audit log ([`audit`]) and the feedback inbox
+//! for admins ([`users`]), new editions of documents ([`documents`]), the audit log ([`audit`]) and the feedback inbox
 //! ([`feedback`]). Every request
 //! passes [`guard`] (deny by default, CSRF, live session, role) inside
 //! the session layer ([`sessions`]); the pages are `app::backoffice`'s.
 
 pub mod audit;
+pub mod documents;
 pub mod export;
 pub mod feedback;
 pub mod guard;
@@ -62,6 +63,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(bo: BackOffice) -> Router<S> {
         .route("/admin/users/{id}", get(users::account))
         .route("/admin/users/{id}/{action}", post(users::act))
         .route("/admin/audit", get(audit::list))
+        .route(
+            "/admin/documents",
+            get(documents::form).post(documents::submit),
+        )
         .route("/admin/feedback", get(feedback::list))
         .route("/admin/feedback/{id}", get(feedback::item))
         .route("/admin/feedback/{id}/handled", post(feedback::handled))

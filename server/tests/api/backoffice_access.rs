@@ -111,6 +111,7 @@ async fn every_route_answers_each_role_as_the_table_says(postgres: bool) {
         ("/admin/audit".to_owned(), Some(ReadAudit)),
         ("/admin/feedback".to_owned(), Some(HandleFeedback)),
         (format!("/admin/feedback/{feedback}"), Some(HandleFeedback)),
+        ("/admin/documents".to_owned(), Some(PublishDocuments)),
     ];
     for (who, browser) in &askers {
         for (path, needs) in &gets {

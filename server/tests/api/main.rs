@@ -8,6 +8,7 @@ mod carding;
 mod crash;
 mod cross_origin;
 mod documents;
+mod documents_desk;
 mod errors;
 mod floods;
 mod gateway;
