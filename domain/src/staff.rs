@@ -36,6 +36,8 @@ pub enum Permission {
     Refund,
     /// Publish a new edition of a document (the policy, the agreement).
     PublishDocuments,
+    /// Agencies, their API keys, webhook endpoints and deliveries.
+    ManageAgencies,
 }
 
 impl Role {
@@ -142,5 +144,6 @@ mod tests {
         assert_eq!(who_may(HandleFeedback), [Role::Admin, Role::Support]);
         assert_eq!(who_may(Refund), [Role::Admin, Role::Finance]);
         assert_eq!(who_may(PublishDocuments), [Role::Admin]);
+        assert_eq!(who_may(ManageAgencies), [Role::Admin]);
     }
 }

@@ -4,6 +4,7 @@
 //! accounts, the audit log, the feedback inbox), with the frame around them here. No page
 //! carries a script; every action is a plain form with its CSRF token.
 
+pub mod agencies;
 pub mod audit;
 pub mod documents;
 pub mod feedback;
@@ -57,6 +58,10 @@ fn menu(locale: Locale, frame: &Frame) -> impl IntoView + use<> {
         .role
         .may(ReadAudit)
         .then(|| item("/admin/audit", td_string!(locale, bo_audit_title)));
+    let agencies = frame
+        .role
+        .may(ManageAgencies)
+        .then(|| item("/admin/agencies", td_string!(locale, bo_agencies_title)));
     let documents = frame
         .role
         .may(PublishDocuments)
@@ -71,6 +76,7 @@ fn menu(locale: Locale, frame: &Frame) -> impl IntoView + use<> {
                 {item("/admin/payments", td_string!(locale, bo_payments_title))}
                 {feedback}
                 {documents}
+                {agencies}
                 {users}
                 {audit}
             </ul>

@@ -57,6 +57,16 @@ pub fn access(method: &Method, route: &str) -> Option<Access> {
         "/admin/users/{id}/{action}" if post => Needs(ManageUsers),
         "/admin/audit" if get => Needs(ReadAudit),
         "/admin/documents" if get || post => Needs(PublishDocuments),
+        "/admin/agencies" if get || post => Needs(ManageAgencies),
+        "/admin/agencies/{id}" if get => Needs(ManageAgencies),
+        "/admin/agencies/{id}/keys"
+        | "/admin/agencies/{id}/keys/{key}/revoke"
+        | "/admin/agencies/{id}/webhook"
+        | "/admin/agencies/{id}/events/{event}/redeliver"
+            if post =>
+        {
+            Needs(ManageAgencies)
+        }
         "/admin/feedback" if get => Needs(HandleFeedback),
         "/admin/feedback/{id}" if get => Needs(HandleFeedback),
         "/admin/feedback/{id}/handled" if post => Needs(HandleFeedback),

@@ -3,11 +3,13 @@
 //! ([`login`]), payments found by any combination of filters with a CSV
 //! export of any filtered list ([`payments`], [`export`]), a payment's page
 //! ([`payment`]) with refunds for the finance role ([`refunds`]), staff accounts
-//! for admins ([`users`]), new editions of documents ([`documents`]), the audit log ([`audit`]) and the feedback inbox
+//! for admins ([`users`]), new editions of documents ([`documents`]), agencies with their keys and
+//! deliveries ([`agencies`]), the audit log ([`audit`]) and the feedback inbox
 //! ([`feedback`]). Every request
 //! passes [`guard`] (deny by default, CSRF, live session, role) inside
 //! the session layer ([`sessions`]); the pages are `app::backoffice`'s.
 
+pub mod agencies;
 pub mod audit;
 pub mod documents;
 pub mod export;
@@ -63,6 +65,18 @@ pub fn router<S: Clone + Send + Sync + 'static>(bo: BackOffice) -> Router<S> {
         .route("/admin/users/{id}", get(users::account))
         .route("/admin/users/{id}/{action}", post(users::act))
         .route("/admin/audit", get(audit::list))
+        .route("/admin/agencies", get(agencies::index).post(agencies::add))
+        .route("/admin/agencies/{id}", get(agencies::agency))
+        .route("/admin/agencies/{id}/keys", post(agencies::create_key))
+        .route(
+            "/admin/agencies/{id}/keys/{key}/revoke",
+            post(agencies::revoke_key),
+        )
+        .route("/admin/agencies/{id}/webhook", post(agencies::set_webhook))
+        .route(
+            "/admin/agencies/{id}/events/{event}/redeliver",
+            post(agencies::redeliver),
+        )
         .route(
             "/admin/documents",
             get(documents::form).post(documents::submit),

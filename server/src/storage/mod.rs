@@ -54,7 +54,9 @@ use sqlite::SqliteBackend;
 pub use staff::{AuditEntry, AuditFilter, StaffChange, StaffRecord, StaffStore};
 use store::SqlStore;
 pub use velocity::{Tallies, Tally, VelocityStore};
-pub use webhooks::{AttemptRecord, AttemptRow, Delivery, FailingEndpoint, WebhookStore};
+pub use webhooks::{
+    AttemptRecord, AttemptRow, Delivery, FailingEndpoint, FailingEvent, WebhookStore,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

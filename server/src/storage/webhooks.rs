@@ -64,6 +64,20 @@ pub struct FailingEndpoint {
     pub oldest_pending: Option<DateTime<Utc>>,
 }
 
+/// An event whose delivery failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailingEvent {
+    pub id: String,
+    pub code: String,
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    /// `pending` (retrying) or `dead`.
+    pub delivery: String,
+    pub attempts: i64,
+    /// The last attempt's HTTP status or error.
+    pub last_answer: Option<String>,
+}
+
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
     /// Leases up to `limit` due events to `owner` until `until`.
@@ -88,6 +102,13 @@ pub trait WebhookStore: Send + Sync {
     async fn delivery_state(&self, event_id: &str) -> Result<Option<String>, StoreError>;
     async fn delivery_attempts(&self, event_id: &str) -> Result<Vec<AttemptRow>, StoreError>;
     async fn failing_endpoints(&self) -> Result<Vec<FailingEndpoint>, StoreError>;
+    /// An agency's events whose delivery failed (retrying or given up),
+    /// newest first, with the last attempt's answer.
+    async fn failing_events(
+        &self,
+        agency_id: &str,
+        limit: i64,
+    ) -> Result<Vec<FailingEvent>, StoreError>;
     /// A refund's amount in tyiyn, for its events.
     async fn refund_amount(&self, refund_id: &str) -> Result<Option<i64>, StoreError>;
 }
@@ -133,6 +154,24 @@ const FAILING: &str = "SELECT a.id, a.name, a.webhook_url,
      FROM agencies a JOIN request_events e ON e.agency_id = a.id
      WHERE (e.delivery = 'pending' AND e.attempts > 0) OR e.delivery = 'dead'
      GROUP BY a.id, a.name, a.webhook_url ORDER BY a.id";
+const FAILING_EVENTS: &str = "SELECT e.id, e.code, e.type, e.at, e.delivery, e.attempts,
+            (SELECT COALESCE(CAST(w.status_code AS TEXT), w.error) FROM webhook_attempts w
+             WHERE w.event_id = e.id ORDER BY w.attempt DESC LIMIT 1)
+     FROM request_events e
+     WHERE e.agency_id = ? AND (e.delivery = 'dead' OR (e.delivery = 'pending' AND e.attempts > 0))
+     ORDER BY e.seq DESC LIMIT ?";
+
+fn failing_event(row: &dyn Row) -> Result<FailingEvent, StoreError> {
+    Ok(FailingEvent {
+        id: required(row.text(0)?, "event id")?,
+        code: required(row.text(1)?, "event code")?,
+        kind: required(row.text(2)?, "event type")?,
+        at: required(row.time(3)?, "event time")?,
+        delivery: required(row.text(4)?, "delivery")?,
+        attempts: row.int(5)?.unwrap_or(0),
+        last_answer: row.text(6)?,
+    })
+}
 
 fn delivery(row: &dyn Row) -> Result<Delivery, StoreError> {
     let endpoint = match (row.text(8)?, row.text(9)?) {
@@ -259,6 +298,16 @@ impl<B: Backend> WebhookStore for SqlStore<B> {
 
     async fn failing_endpoints(&self) -> Result<Vec<FailingEndpoint>, StoreError> {
         self.backend().fetch(statement!(FAILING), failing).await
+    }
+
+    async fn failing_events(
+        &self,
+        agency_id: &str,
+        limit: i64,
+    ) -> Result<Vec<FailingEvent>, StoreError> {
+        self.backend()
+            .fetch(statement!(FAILING_EVENTS, agency_id, limit), failing_event)
+            .await
     }
 
     async fn refund_amount(&self, refund_id: &str) -> Result<Option<i64>, StoreError> {

@@ -112,6 +112,7 @@ async fn every_route_answers_each_role_as_the_table_says(postgres: bool) {
         ("/admin/feedback".to_owned(), Some(HandleFeedback)),
         (format!("/admin/feedback/{feedback}"), Some(HandleFeedback)),
         ("/admin/documents".to_owned(), Some(PublishDocuments)),
+        ("/admin/agencies".to_owned(), Some(ManageAgencies)),
     ];
     for (who, browser) in &askers {
         for (path, needs) in &gets {

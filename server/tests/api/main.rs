@@ -2,6 +2,7 @@
 //! driven over HTTP the way browsers (with and without JavaScript) drive it.
 
 mod agencies;
+mod agencies_desk;
 mod backoffice;
 mod backoffice_access;
 mod carding;
