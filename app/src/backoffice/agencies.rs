@@ -134,7 +134,7 @@ pub fn list(
     let body = view! {
         <h1>{title}</h1>
         {shown_once(locale, once)}
-        <table class="bo-table">
+        <div class="bo-table-wrap"><table class="bo-table">
             <thead><tr>
                 <th scope="col">{td_string!(locale, bo_agency_label)}</th>
                 <th scope="col">{td_string!(locale, bo_agencies_services)}</th>
@@ -143,7 +143,7 @@ pub fn list(
                 <th scope="col">{td_string!(locale, bo_agencies_failing)}</th>
             </tr></thead>
             <tbody>{rows}</tbody>
-        </table>
+        </table></div>
         <h2>{td_string!(locale, bo_agencies_add_title)}</h2>
         {form.errors.iter().find(|(f, _)| f.is_empty()).map(|(_, m)| problem(m.text(locale).to_owned()))}
         <form method="post" action="/admin/agencies" class="bo-form">
@@ -235,7 +235,7 @@ pub fn detail(
             <button type="submit" class="button secondary">{td_string!(locale, bo_agencies_webhook_button)}</button>
         </form>
         <h2>{td_string!(locale, bo_agencies_keys_title)}</h2>
-        <table class="bo-table">
+        <div class="bo-table-wrap"><table class="bo-table">
             <thead><tr>
                 <th scope="col">{td_string!(locale, bo_agencies_key)}</th>
                 <th scope="col">{td_string!(locale, bo_agencies_key_label)}</th>
@@ -244,7 +244,7 @@ pub fn detail(
                 <th scope="col">{td_string!(locale, status_label)}</th>
             </tr></thead>
             <tbody>{keys}</tbody>
-        </table>
+        </table></div>
         <form method="post" action=format!("{base}/keys") class="bo-form">
             {csrf_field(&frame.csrf)}
             {text_field(locale, &[], "label", td_string!(locale, bo_agencies_key_label), "text", "")}
@@ -252,7 +252,7 @@ pub fn detail(
         </form>
         <h2>{td_string!(locale, bo_agencies_failing)}</h2>
         {a.failing.is_empty().then(|| view! { <p>{td_string!(locale, bo_agencies_no_failing)}</p> })}
-        <table class="bo-table">
+        <div class="bo-table-wrap"><table class="bo-table">
             <thead><tr>
                 <th scope="col">{td_string!(locale, bo_when)}</th>
                 <th scope="col">{td_string!(locale, bo_event_label)}</th>
@@ -262,7 +262,7 @@ pub fn detail(
                 <th scope="col"></th>
             </tr></thead>
             <tbody>{failing}</tbody>
-        </table>
+        </table></div>
     };
     document(locale, &a.line.name, Some(frame), &frame.here, body)
 }

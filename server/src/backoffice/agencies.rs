@@ -167,9 +167,12 @@ async fn detail_page(
     webhook: (&str, &[(&'static str, Msg)]),
     once: ShownOnce,
 ) -> Response {
-    let Some(frame) = ctx.frame() else {
+    let Some(mut frame) = ctx.frame() else {
         return busy();
     };
+    // Also the answer to the page's forms: the language switch comes back
+    // to the page (never to a secret shown once: a fresh page has none).
+    frame.here = format!("/admin/agencies/{id}");
     let agency = match bo.store.agency(id).await {
         Ok(Some(agency)) => agency,
         Ok(None) => return not_found(ctx),

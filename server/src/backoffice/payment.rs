@@ -36,9 +36,12 @@ pub async fn detail(
 /// The payment's page; `sent` is a refund form sent back with what was
 /// wrong with it (answered 422), `None` a fresh page.
 pub async fn page(bo: &BackOffice, ctx: &Ctx, id: &str, sent: Option<RefundForm>) -> Response {
-    let Some(frame) = ctx.frame() else {
+    let Some(mut frame) = ctx.frame() else {
         return busy();
     };
+    // Also the answer to a refund's form: the language switch comes back
+    // to the page, not to the form's address.
+    frame.here = format!("/admin/payments/{id}");
     let row = match bo.store.payment_row(id).await {
         Ok(Some(row)) => row,
         Ok(None) => return not_found(ctx),
