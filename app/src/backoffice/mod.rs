@@ -6,9 +6,11 @@
 
 pub mod agencies;
 pub mod audit;
+pub mod charts;
 pub mod documents;
 pub mod feedback;
 pub mod login;
+pub mod overview;
 pub mod payment;
 pub mod payments;
 pub mod refund;
@@ -73,6 +75,7 @@ fn menu(locale: Locale, frame: &Frame) -> impl IntoView + use<> {
     view! {
         <nav class="bo-menu" aria-label=td_string!(locale, bo_menu_label)>
             <ul>
+                {item("/admin/overview", td_string!(locale, bo_overview_title))}
                 {item("/admin/payments", td_string!(locale, bo_payments_title))}
                 {feedback}
                 {documents}

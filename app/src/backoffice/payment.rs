@@ -83,7 +83,7 @@ fn three_ds_text(locale: Locale, three_ds: ThreeDs) -> &'static str {
     }
 }
 
-fn refund_state(locale: Locale, state: RefundState) -> &'static str {
+pub fn refund_state(locale: Locale, state: RefundState) -> &'static str {
     match state {
         RefundState::Required => td_string!(locale, bo_refund_required),
         RefundState::Submitted => td_string!(locale, bo_refund_submitted),

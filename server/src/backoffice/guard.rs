@@ -47,6 +47,7 @@ pub fn access(method: &Method, route: &str) -> Option<Access> {
         "/admin/login" if get || post => Anyone,
         "/admin/login/code" if get || post => Pending,
         "/admin" if get => Staff,
+        "/admin/overview" if get => Needs(ReadPayments),
         "/admin/logout" if post => Staff,
         "/admin/payments" if get => Needs(ReadPayments),
         "/admin/payments/export" if get => Needs(ExportPayments),

@@ -1,6 +1,6 @@
 //! The operator's back office under `/admin`, server-rendered and working
 //! without JavaScript: signing in with a password and a one-time code
-//! ([`login`]), payments found by any combination of filters with a CSV
+//! ([`login`]), the overview with its charts ([`overview`]), payments found by any combination of filters with a CSV
 //! export of any filtered list ([`payments`], [`export`]), a payment's page
 //! ([`payment`]) with refunds for the finance role ([`refunds`]), staff accounts
 //! for admins ([`users`]), new editions of documents ([`documents`]), agencies with their keys and
@@ -16,6 +16,7 @@ pub mod export;
 pub mod feedback;
 pub mod guard;
 pub mod login;
+pub mod overview;
 pub mod payment;
 pub mod payments;
 pub mod refunds;
@@ -57,6 +58,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(bo: BackOffice) -> Router<S> {
         )
         .route("/admin/login/code", get(login::code_page).post(login::code))
         .route("/admin/logout", post(login::sign_out))
+        .route("/admin/overview", get(overview::overview))
         .route("/admin/payments", get(payments::list))
         .route("/admin/payments/export", get(export::csv))
         .route("/admin/payments/{id}", get(payment::detail))

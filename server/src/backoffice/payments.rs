@@ -42,7 +42,7 @@ pub struct FilterQuery {
 }
 
 /// The start of a day in Bishkek.
-fn bishkek_midnight(day: NaiveDate) -> Option<DateTime<Utc>> {
+pub fn bishkek_midnight(day: NaiveDate) -> Option<DateTime<Utc>> {
     Bishkek
         .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
         .single()

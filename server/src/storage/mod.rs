@@ -18,6 +18,7 @@ mod busy_tests;
 mod group_commit;
 mod inbox;
 mod issued;
+mod overview;
 mod postgres;
 mod pressure;
 mod queries;
@@ -47,6 +48,7 @@ pub use inbox::{FeedbackInbox, FeedbackItem};
 pub use issued::{
     Issued, IssuedRequest, IssuedStore, KeptAnswer, RequestEventRecord, RequestFilter, StoredAnswer,
 };
+pub use overview::{OverviewRow, OverviewStore, RefundDay};
 use postgres::PostgresBackend;
 pub use refunds::{NewRefund, RefundEvent, RefundMove, RefundRecord, RefundStore};
 pub use search::{PageAfter, PaymentFilter, PaymentRow, PaymentSearch, Totals};
@@ -264,6 +266,7 @@ pub trait PaymentStore:
     + StaffStore
     + PaymentSearch
     + FeedbackInbox
+    + OverviewStore
     + Send
     + Sync
 {

@@ -103,6 +103,7 @@ async fn every_route_answers_each_role_as_the_table_says(postgres: bool) {
     askers.push((Who::Anonymous, nobody));
 
     let gets = [
+        ("/admin/overview".to_owned(), Some(ReadPayments)),
         ("/admin/payments".to_owned(), Some(ReadPayments)),
         (format!("/admin/payments/{payment}"), Some(ReadPayments)),
         ("/admin/payments/export".to_owned(), Some(ExportPayments)),

@@ -17,6 +17,7 @@ mod helpers;
 mod idempotency;
 mod late_acquirer;
 mod lookup;
+mod overview;
 mod pay;
 mod receiver;
 mod recovery;
