@@ -44,12 +44,16 @@ start_server() {
 }
 
 # The specs run from one address: the limits on card testing are off but
-# on the guarded servers, where one decline is all a client may have.
+# on the guarded servers, where one decline is all a client may have. The
+# desk servers are the back office's documents spec's own: the editions it
+# publishes there cannot surprise the isolated servers' edition specs.
 start_server main
 start_server isolated_js
 start_server isolated_nojs
 start_server guarded_js TOLEM_ATTEMPT_LIMITS=true TOLEM_DECLINES_PER_CLIENT=1
 start_server guarded_nojs TOLEM_ATTEMPT_LIMITS=true TOLEM_DECLINES_PER_CLIENT=1
+start_server desk_js
+start_server desk_nojs
 
 status=0
 (cd end2end && \
@@ -57,6 +61,8 @@ status=0
   TOLEM_ISOLATED_JS_URL="$url_isolated_js" TOLEM_ISOLATED_JS_DATABASE_URL="$db_isolated_js" \
   TOLEM_ISOLATED_NOJS_URL="$url_isolated_nojs" TOLEM_ISOLATED_NOJS_DATABASE_URL="$db_isolated_nojs" \
   TOLEM_GUARDED_JS_URL="$url_guarded_js" TOLEM_GUARDED_NOJS_URL="$url_guarded_nojs" \
+  TOLEM_DESK_JS_URL="$url_desk_js" TOLEM_DESK_JS_DATABASE_URL="$db_desk_js" \
+  TOLEM_DESK_NOJS_URL="$url_desk_nojs" TOLEM_DESK_NOJS_DATABASE_URL="$db_desk_nojs" \
   TOLEM_SERVER_BIN="$PWD/../target/debug/server" \
   npx playwright test "$@") || status=$?
 
@@ -64,7 +70,7 @@ kill "${pids[@]}" 2>/dev/null || true
 wait "${pids[@]}" 2>/dev/null || true
 trap - EXIT
 
-for name in main isolated_js isolated_nojs guarded_js guarded_nojs; do
+for name in main isolated_js isolated_nojs guarded_js guarded_nojs desk_js desk_nojs; do
   python3 scripts/check_no_card_data.py "$work/$name.db" "$work/$name.log" \
     "4111 1111 1111 1111" "4000 0000 0000 0002" "4111 1111 1111 1112" "5555 5555 5555 4444" \
     "4000 0000 0000 3055" "4000 0000 0000 3220" "4000 0000 0000 0259" \

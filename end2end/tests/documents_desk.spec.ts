@@ -4,10 +4,10 @@ import { signIn, staffAccount } from './operator';
 // An admin publishes a new edition of the user agreement from the back
 // office, with JavaScript on and off: the preview shows the text as the
 // public page will, and the public page shows the edition and its date
-// from its moment on. On the project's own server (the privacy policy's
-// editions there belong to editions.spec.ts).
+// from its moment on. On a server of its own (scripts/e2e.sh's desk
+// servers), where no other spec expects an edition.
 
-test('an admin previews and publishes an edition; its date appears on the public page at its moment', async ({ page, isolated }, testInfo) => {
+test('an admin previews and publishes an edition; its date appears on the public page at its moment', async ({ page, desk: isolated }, testInfo) => {
   test.setTimeout(60_000);
   const project = testInfo.project.name;
   const admin = staffAccount(isolated.databaseUrl, 'admin', project);

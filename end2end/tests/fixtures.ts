@@ -47,7 +47,20 @@ export type Isolated = { url: string; databaseUrl: string };
 /** Every card number the specs type: no page or answer may ever hold one. */
 const TYPED_CARDS = [APPROVED, DECLINED, MASTERCARD, BAD_LUHN, FRICTIONLESS, CHALLENGE, TIMEOUT, LATE_CHARGE];
 
-export const test = base.extend<{ codes: (typeof CODES)[ProjectName]; js: boolean; isolated: Isolated }>({
+/** The server `scripts/e2e.sh` started for this kind of spec and this project. */
+function ownServer(kind: string, project: string): Isolated {
+  const prefix = `TOLEM_${kind}_${project.toUpperCase()}`;
+  const url = process.env[`${prefix}_URL`];
+  const databaseUrl = process.env[`${prefix}_DATABASE_URL`];
+  if (!url || !databaseUrl) {
+    throw new Error(`${prefix}_URL and ${prefix}_DATABASE_URL are not set: run the suite with scripts/e2e.sh`);
+  }
+  return { url, databaseUrl };
+}
+
+export const test = base.extend<{
+  codes: (typeof CODES)[ProjectName]; js: boolean; isolated: Isolated; desk: Isolated;
+}>({
   // Every HTML and JSON answer a test's pages receive is searched for the
   // card numbers the specs type, written with or without spaces.
   context: async ({ context }, use, info) => {
@@ -78,15 +91,9 @@ export const test = base.extend<{ codes: (typeof CODES)[ProjectName]; js: boolea
   },
   codes: async ({}, use, info) => use(CODES[info.project.name as ProjectName]),
   js: async ({}, use, info) => use(info.project.name === 'js'),
-  isolated: async ({}, use, info) => {
-    const prefix = `TOLEM_ISOLATED_${info.project.name.toUpperCase()}`;
-    const url = process.env[`${prefix}_URL`];
-    const databaseUrl = process.env[`${prefix}_DATABASE_URL`];
-    if (!url || !databaseUrl) {
-      throw new Error(`${prefix}_URL and ${prefix}_DATABASE_URL are not set: run the suite with scripts/e2e.sh`);
-    }
-    await use({ url, databaseUrl });
-  },
+  isolated: async ({}, use, info) => use(ownServer('ISOLATED', info.project.name)),
+  // The back office's documents spec's own server (it publishes editions).
+  desk: async ({}, use, info) => use(ownServer('DESK', info.project.name)),
 });
 
 export { expect };

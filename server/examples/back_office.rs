@@ -7,7 +7,8 @@
 //! real server in this process, signs a finance clerk in (password and
 //! one-time code) and times, one request at a time, `--repeat` (60) loads
 //! of the list page under each filter (p50, p99), beside `/health/live`
-//! through the same client (the ceiling). Then it exports the whole year
+//! through the same client (the ceiling), and the overview of the last 30
+//! days and of the whole year (20 loads each). Then it exports the whole year
 //! as CSV, reading the stream without keeping it, while a task samples the
 //! process's resident memory every 20 ms: the peak above the level before
 //! the export, against the size of the file, says whether memory stayed
@@ -307,6 +308,24 @@ async fn measure(name: &str, url: &str, options: &Options) -> Result<(), BoxErro
             &client,
             &format!("{base}/admin/payments?{query}"),
             options.repeat,
+        )
+        .await?;
+        println!("{label:<32} p50 {p50:>7.2} ms   p99 {p99:>7.2} ms");
+    }
+    // The overview: every payment of the period grouped in the database.
+    let today = (chrono::Utc::now() + chrono::Duration::hours(6)).date_naive();
+    let year_ago = today - chrono::Days::new(365);
+    for (label, query) in [
+        ("overview, last 30 days", String::new()),
+        (
+            "overview, the whole year",
+            format!("from={year_ago}&until={today}"),
+        ),
+    ] {
+        let (p50, p99) = time_page(
+            &client,
+            &format!("{base}/admin/overview?{query}"),
+            options.repeat.min(20),
         )
         .await?;
         println!("{label:<32} p50 {p50:>7.2} ms   p99 {p99:>7.2} ms");
