@@ -24,6 +24,8 @@ use std::collections::{BTreeMap, HashMap};
 /// The days the overview opens on, and the longest period it shows.
 const DEFAULT_DAYS: u64 = 30;
 const LONGEST_DAYS: i64 = 366;
+/// The days one read covers.
+const CHUNK_DAYS: u64 = 31;
 
 #[derive(Deserialize, Default)]
 pub struct Period {
@@ -92,15 +94,24 @@ pub fn fold(
         let Some(figures) = days.get_mut(&row.day) else {
             continue;
         };
-        figures.payments += row.count;
-        let succeeded = row.status == "succeeded";
-        if matches!(row.status.as_str(), "succeeded" | "declined" | "failed") {
-            figures.decided += row.count;
-        }
-        if row.status == "declined" {
+        if row.status == "declined_reason" {
             let reason = row.decline_reason.clone().unwrap_or_else(|| "—".into());
             let entry = declines.entry(reason).or_default();
             (entry.0, entry.1) = (entry.0 + row.count, entry.1 + row.tyiyn);
+            continue;
+        }
+        figures.payments += row.count;
+        if let Some(reason) = row
+            .decline_reason
+            .clone()
+            .filter(|_| row.status == "declined")
+        {
+            let entry = declines.entry(reason).or_default();
+            (entry.0, entry.1) = (entry.0 + row.count, entry.1 + row.tyiyn);
+        }
+        let succeeded = row.status == "succeeded";
+        if matches!(row.status.as_str(), "succeeded" | "declined" | "failed") {
+            figures.decided += row.count;
         }
         if !succeeded {
             continue;
@@ -159,18 +170,30 @@ pub async fn overview(
         return busy();
     };
     let (from, until, errors) = period(&query, today(&bo));
-    let (Some(start), Some(end)) = (
-        bishkek_midnight(from),
-        bishkek_midnight(until + Days::new(1)),
-    ) else {
-        return busy();
-    };
-    let (rows, refunds, agencies) = tokio::join!(
-        bo.store.overview_rows(start, end),
-        bo.store.refund_days(start, end),
-        bo.store.agencies()
-    );
-    let (Ok(rows), Ok(refunds), Ok(agencies)) = (rows, refunds, agencies) else {
+    // A month at a time: no one read holds the database for long, however
+    // long the period (a year is twelve reads).
+    let (mut rows, mut refunds) = (Vec::new(), Vec::new());
+    let mut first = from;
+    while first <= until {
+        let last = (first + Days::new(CHUNK_DAYS - 1)).min(until);
+        let (Some(start), Some(end)) = (
+            bishkek_midnight(first),
+            bishkek_midnight(last + Days::new(1)),
+        ) else {
+            return busy();
+        };
+        let (chunk, refunded) = tokio::join!(
+            bo.store.overview_rows(start, end),
+            bo.store.refund_days(start, end)
+        );
+        let (Ok(chunk), Ok(refunded)) = (chunk, refunded) else {
+            return busy();
+        };
+        rows.extend(chunk);
+        refunds.extend(refunded);
+        first = last + Days::new(1);
+    }
+    let Ok(agencies) = bo.store.agencies().await else {
         return busy();
     };
     let names = agencies.into_iter().map(|a| (a.id, a.name)).collect();

@@ -11,7 +11,9 @@ use super::values::{Row, required, statement};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-/// Payments of one day with the same status, service, agency and reason.
+/// Payments of one day with the same status, service and agency (and for
+/// declined ones on SQLite, reason); on PostgreSQL, rows of the status
+/// `declined_reason` count the declined ones of one day by reason.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OverviewRow {
     /// `YYYY-MM-DD` in Bishkek.
@@ -49,16 +51,29 @@ pub trait OverviewStore: Send + Sync {
     ) -> Result<Vec<RefundDay>, StoreError>;
 }
 
+// SQLite: one read, the declined ones' reason beside their status.
+const SQLITE_PAYMENTS: &str =
+    "SELECT date(created_at, '+6 hours'), status, service_kind, agency_id,
+            CASE WHEN status = 'declined' THEN COALESCE(decline_reason, '—') END,
+            COUNT(*), CAST(SUM(amount_tyiyn) AS BIGINT)
+     FROM payments WHERE created_at >= ? AND created_at < ?
+     GROUP BY 1, 2, 3, 4, 5";
+// PostgreSQL: two, every payment by the columns the time index covers (an
+// index-only scan), then the declined ones, a small share, by their reason.
 macro_rules! payments_by {
     ($day:literal) => {
         concat!(
             "SELECT ",
             $day,
-            ", status, service_kind, agency_id,
-                    CASE WHEN status = 'declined' THEN decline_reason END,
-                    COUNT(*), CAST(SUM(amount_tyiyn) AS BIGINT)
+            ", status, service_kind, agency_id, NULL, COUNT(*), CAST(SUM(amount_tyiyn) AS BIGINT)
              FROM payments WHERE created_at >= ? AND created_at < ?
-             GROUP BY 1, 2, 3, 4, 5"
+             GROUP BY 1, 2, 3, 4
+             UNION ALL
+             SELECT ",
+            $day,
+            ", 'declined_reason', NULL, NULL, decline_reason, COUNT(*), CAST(SUM(amount_tyiyn) AS BIGINT)
+             FROM payments WHERE created_at >= ? AND created_at < ? AND status = 'declined'
+             GROUP BY 1, 5"
         )
     };
 }
@@ -73,12 +88,13 @@ macro_rules! refunds_by {
     };
 }
 // Bishkek is UTC+6 all year (no daylight saving since 2005).
-const SQLITE_PAYMENTS: &str = payments_by!("date(created_at, '+6 hours')");
+// A date's text is `YYYY-MM-DD` (the ISO date style sqlx's connections use);
+// `to_char` would cost more than the rest of the read.
 const POSTGRES_PAYMENTS: &str =
-    payments_by!("to_char(created_at AT TIME ZONE 'Asia/Bishkek', 'YYYY-MM-DD')");
+    payments_by!("CAST(CAST(created_at AT TIME ZONE 'Asia/Bishkek' AS DATE) AS TEXT)");
 const SQLITE_REFUNDS: &str = refunds_by!("date(created_at, '+6 hours')");
 const POSTGRES_REFUNDS: &str =
-    refunds_by!("to_char(created_at AT TIME ZONE 'Asia/Bishkek', 'YYYY-MM-DD')");
+    refunds_by!("CAST(CAST(created_at AT TIME ZONE 'Asia/Bishkek' AS DATE) AS TEXT)");
 
 fn overview_row(row: &dyn Row) -> Result<OverviewRow, StoreError> {
     Ok(OverviewRow {
@@ -108,14 +124,12 @@ impl<B: Backend> OverviewStore for SqlStore<B> {
         from: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Vec<OverviewRow>, StoreError> {
-        let sql = if self.backend().name() == "postgres" {
-            POSTGRES_PAYMENTS
+        let read = if self.backend().name() == "postgres" {
+            statement!(POSTGRES_PAYMENTS, from, until, from, until)
         } else {
-            SQLITE_PAYMENTS
+            statement!(SQLITE_PAYMENTS, from, until)
         };
-        self.backend()
-            .fetch(statement!(sql, from, until), overview_row)
-            .await
+        self.backend().fetch(read, overview_row).await
     }
 
     async fn refund_days(
