@@ -281,7 +281,9 @@ pub async fn revoke_key(
     if !belongs {
         return not_found(&ctx);
     }
-    match admin::revoke_key(bo.store.as_ref(), &key, bo.desk.now()).await {
+    // By its id, now known to be this agency's (the command's `revoke_key`
+    // also takes a prefix and reads every agency's keys for it).
+    match bo.store.revoke_api_key(&key, bo.desk.now()).await {
         Ok(revoked) => {
             if revoked {
                 audit(

@@ -154,7 +154,7 @@ pub async fn submit(
             form.errors.push((language, message(&error)));
         }
     }
-    let (Some(kind), Some(moment)) = (kind, moment) else {
+    let (Some(kind), Some(moment), true) = (kind, moment, form.errors.is_empty()) else {
         return render(
             &bo,
             &ctx,
@@ -164,16 +164,6 @@ pub async fn submit(
             None,
         );
     };
-    if !form.errors.is_empty() {
-        return render(
-            &bo,
-            &ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form,
-            &[],
-            None,
-        );
-    }
     let library = bo.payments.documents.library();
     let next = library.records(kind).map(|r| r.edition).max().unwrap_or(0) + 1;
     if fields.action != "publish" {

@@ -64,6 +64,12 @@ fn shown_day(day: NaiveDate) -> String {
     day.format("%d.%m.%Y").to_string()
 }
 
+/// Adds payments (or refunds) to a breakdown's line.
+fn add(map: &mut HashMap<String, (i64, i64)>, key: String, count: i64, tyiyn: i64) {
+    let line = map.entry(key).or_default();
+    *line = (line.0 + count, line.1 + tyiyn);
+}
+
 fn shares(map: HashMap<String, (i64, i64)>) -> Vec<Share> {
     let mut shares: Vec<Share> = map.into_iter().map(|(k, (c, t))| (k, c, t)).collect();
     shares.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0)));
@@ -97,8 +103,7 @@ pub fn fold(
         };
         if row.status == "declined_reason" {
             let reason = row.decline_reason.clone().unwrap_or_else(|| "—".into());
-            let entry = declines.entry(reason).or_default();
-            (entry.0, entry.1) = (entry.0 + row.count, entry.1 + row.tyiyn);
+            add(&mut declines, reason, row.count, row.tyiyn);
             continue;
         }
         figures.payments += row.count;
@@ -107,8 +112,7 @@ pub fn fold(
             .clone()
             .filter(|_| row.status == "declined")
         {
-            let entry = declines.entry(reason).or_default();
-            (entry.0, entry.1) = (entry.0 + row.count, entry.1 + row.tyiyn);
+            add(&mut declines, reason, row.count, row.tyiyn);
         }
         let succeeded = row.status == "succeeded";
         if matches!(row.status.as_str(), "succeeded" | "declined" | "failed") {
@@ -124,14 +128,12 @@ pub fn fold(
             .as_deref()
             .and_then(ServiceKind::from_str_opt)
             .map_or("—", |s| service_name(locale, s));
-        let entry = services.entry(service.to_owned()).or_default();
-        (entry.0, entry.1) = (entry.0 + row.count, entry.1 + row.tyiyn);
+        add(&mut services, service.to_owned(), row.count, row.tyiyn);
         let agency = match &row.agency_id {
             Some(id) => agency_names.get(id).cloned().unwrap_or_else(|| id.clone()),
             None => Msg::BoOverviewNoAgency.text(locale).to_owned(),
         };
-        let entry = agencies.entry(agency).or_default();
-        (entry.0, entry.1) = (entry.0 + row.count, entry.1 + row.tyiyn);
+        add(&mut agencies, agency, row.count, row.tyiyn);
     }
     let mut by_state: HashMap<String, (i64, i64)> = HashMap::new();
     for refund in refunds {
@@ -143,10 +145,8 @@ pub fn fold(
         {
             figures.refunded_tyiyn += refund.tyiyn;
         }
-        let entry = by_state
-            .entry(refund_state(locale, state).to_owned())
-            .or_default();
-        (entry.0, entry.1) = (entry.0 + refund.count, entry.1 + refund.tyiyn);
+        let name = refund_state(locale, state).to_owned();
+        add(&mut by_state, name, refund.count, refund.tyiyn);
     }
     let mut declines: Vec<Share> = declines.into_iter().map(|(k, (c, t))| (k, c, t)).collect();
     declines.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));

@@ -71,9 +71,7 @@ impl Payments {
             if record.state != PaymentState::Succeeded {
                 return Err(AskRefundError::NotRefundable);
             }
-            let held = self.store.refunds_held(payment).await?;
-            let refundable =
-                Money::from_tyiyn(record.amount.tyiyn() - held.tyiyn()).unwrap_or(Money::ZERO);
+            let refundable = self.left_of(&record.amount, payment).await?;
             return Err(AskRefundError::TooMuch { refundable });
         }
         tracing::info!(payment_id = %payment, refund_id = %id, amount = amount.tyiyn(), "refund asked for");
@@ -95,7 +93,12 @@ impl Payments {
         if record.state != PaymentState::Succeeded {
             return Ok(Money::ZERO);
         }
+        self.left_of(&record.amount, payment).await
+    }
+
+    /// `amount` less what the payment's refunds hold.
+    async fn left_of(&self, amount: &Money, payment: &PaymentId) -> Result<Money, StoreError> {
         let held = self.store.refunds_held(payment).await?;
-        Ok(Money::from_tyiyn(record.amount.tyiyn() - held.tyiyn()).unwrap_or(Money::ZERO))
+        Ok(Money::from_tyiyn(amount.tyiyn() - held.tyiyn()).unwrap_or(Money::ZERO))
     }
 }
