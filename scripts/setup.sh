@@ -7,7 +7,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 CARGO_LEPTOS_VERSION=0.3.10
 WASM_BINDGEN_VERSION=0.2.130
 SCHEMATHESIS_VERSION=4.32.5
-DEBIAN_PACKAGES=(chromium brotli postgresql)
+# poppler-utils and zbar-tools read the receipts' PDFs and QR codes in tests.
+DEBIAN_PACKAGES=(chromium brotli postgresql poppler-utils zbar-tools)
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 

@@ -2,7 +2,7 @@
 //! island, the server's handlers and the payment service all take their URLs
 //! from here, so a route cannot drift from the links that lead to it.
 
-use domain::{DocumentKind, PaymentCode, PaymentId};
+use domain::{DocumentKind, PaymentCode, PaymentId, VerificationCode};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 pub const HOME: &str = "/";
@@ -10,6 +10,10 @@ pub const DOCUMENTS: &str = "/documents";
 pub const CONTACTS: &str = "/contacts";
 pub const FEEDBACK: &str = "/feedback";
 pub const FEEDBACK_SENT: &str = "/feedback/sent";
+/// Finding a receipt again by its payment code and receipt number.
+pub const FIND_RECEIPT: &str = "/find-receipt";
+/// Checking a receipt: the form for a code typed by hand.
+pub const VERIFY: &str = "/verify";
 
 /// The lookup result for a code, as the home page's form asks for it.
 pub fn lookup(code: &PaymentCode) -> String {
@@ -35,6 +39,21 @@ pub fn challenge_return(id: &PaymentId) -> String {
 /// A paid payment's receipt.
 pub fn receipt(id: &PaymentId) -> String {
     format!("/receipt/{id}")
+}
+
+/// A paid payment's receipt as a PDF.
+pub fn receipt_pdf(id: &PaymentId) -> String {
+    format!("/receipt/{id}.pdf")
+}
+
+/// Finding a receipt again, with the payment code already filled in.
+pub fn find_receipt(code: &PaymentCode) -> String {
+    format!("{FIND_RECEIPT}?code={code}")
+}
+
+/// What a receipt's verification code vouches for (the QR code's target).
+pub fn verify(code: &VerificationCode) -> String {
+    format!("{VERIFY}/{code}")
 }
 
 /// A document: the edition in force.

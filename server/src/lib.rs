@@ -13,6 +13,7 @@ pub mod feedback;
 pub mod payments;
 pub mod processor;
 pub mod pseudonyms;
+pub mod receipts;
 pub mod staff;
 pub mod storage;
 pub mod telemetry;
@@ -189,10 +190,20 @@ impl Application {
             clock.clone(),
             config.api.webhooks.clone(),
             config.test_mode,
-            site_url,
+            site_url.clone(),
             wake,
         )
         .map_err(|e| StartError::Config(format!("webhook client: {e}")))?;
+        let receipts = Arc::new(receipts::Receipts {
+            store: payments.store.clone(),
+            documents: documents.clone(),
+            signer: receipts::ReceiptSigner::open(
+                payments.store.as_ref(),
+                &clock,
+                config.receipt_key.as_deref(),
+            )
+            .await?,
+        });
         let settings = Arc::new(SiteSettings {
             contacts: SupportContacts {
                 email: config.support_email.clone(),
@@ -201,6 +212,7 @@ impl Application {
             brand_table,
             elcart_prefix: config.elcart_prefix.clone(),
             test_mode: config.test_mode,
+            site_url: site_url.clone(),
             clock,
         });
         let staff_sessions = backoffice::sessions::StaffSessions::open(&config.database_url)
@@ -217,6 +229,7 @@ impl Application {
             web::AppState {
                 leptos_options,
                 payments: payments.clone(),
+                receipts,
                 documents,
                 feedback: Arc::new(feedback),
                 settings,

@@ -12,6 +12,31 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretSlice};
 use sha2::Sha256;
 
+/// The operator's key, or the one kept in the database under `name`
+/// (made now if this is the first server to need it): the same on every
+/// server.
+pub async fn shared_key(
+    store: &dyn PaymentStore,
+    clock: &Clock,
+    name: &str,
+    configured_key: Option<&str>,
+) -> Result<Vec<u8>, StoreError> {
+    Ok(match configured_key {
+        Some(key) => key.as_bytes().to_vec(),
+        None => {
+            let candidate = format!(
+                "{:032x}{:032x}",
+                uuid::Uuid::new_v4().as_u128(),
+                uuid::Uuid::new_v4().as_u128()
+            );
+            store
+                .shared_secret(name, &candidate, clock())
+                .await?
+                .into_bytes()
+        }
+    })
+}
+
 pub struct Pseudonyms {
     key: SecretSlice<u8>,
 }
@@ -25,20 +50,7 @@ impl Pseudonyms {
         name: &str,
         configured_key: Option<&str>,
     ) -> Result<Pseudonyms, StoreError> {
-        let key = match configured_key {
-            Some(key) => key.as_bytes().to_vec(),
-            None => {
-                let candidate = format!(
-                    "{:032x}{:032x}",
-                    uuid::Uuid::new_v4().as_u128(),
-                    uuid::Uuid::new_v4().as_u128()
-                );
-                store
-                    .shared_secret(name, &candidate, clock())
-                    .await?
-                    .into_bytes()
-            }
-        };
+        let key = shared_key(store, clock, name, configured_key).await?;
         Ok(Pseudonyms { key: key.into() })
     }
 

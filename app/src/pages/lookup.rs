@@ -1,6 +1,8 @@
 //! The home page: the payment-code form, and what a code stands for once
-//! looked up (who and what is paid, how much, and the way to pay).
+//! looked up (who and what is paid, how much, and the way to pay, or for
+//! a paid code the way to its receipt).
 
+use super::find_receipt::FindReceiptForm;
 use super::{problem, service_name, status_name, unavailable};
 use crate::i18n::*;
 use crate::messages::{Msg, message};
@@ -44,6 +46,14 @@ async fn lookup(services: Services, locale: Locale, raw: String) -> AnyView {
                 let href = paths::pay(&request.code);
                 view! { <a class="button" href=href>{td_string!(locale, pay_button)}</a> }
                     .into_any()
+            } else if request.status == RequestStatus::Paid {
+                let code = request.code.to_string();
+                view! {
+                    {problem(not_payable(request.status).text(locale))}
+                    <p>{td_string!(locale, lookup_paid_receipt)}</p>
+                    <FindReceiptForm code/>
+                }
+                .into_any()
             } else {
                 problem(not_payable(request.status).text(locale))
             };
@@ -89,5 +99,6 @@ pub fn HomePage() -> impl IntoView {
             </div>
         </form>
         <Suspense fallback=|| ()>{result}</Suspense>
+        <p class="find-receipt-link"><a href=paths::FIND_RECEIPT>{td_string!(locale, find_receipt_link)}</a></p>
     }
 }

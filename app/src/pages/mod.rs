@@ -9,12 +9,14 @@
 mod contacts;
 mod documents;
 mod feedback;
+mod find_receipt;
 mod layout;
 mod lookup;
 mod not_found;
 mod pay;
 mod payment;
 mod receipt;
+mod verify;
 
 pub use feedback::{PostedFeedback, topic_name};
 pub use layout::language_switch;
@@ -46,6 +48,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pay/:code") view=pay::PayPage ssr=SsrMode::Async/>
                     <Route path=path!("/payment/:id") view=payment::PaymentPage ssr=SsrMode::Async/>
                     <Route path=path!("/receipt/:id") view=receipt::ReceiptPage ssr=SsrMode::Async/>
+                    <Route
+                        path=path!("/find-receipt")
+                        view=find_receipt::FindReceiptPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/verify") view=verify::VerifyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/verify/:code") view=verify::VerifyPage ssr=SsrMode::Async/>
                     <Route path=path!("/documents") view=documents::DocumentsPage ssr=SsrMode::Async/>
                     <Route
                         path=path!("/documents/:slug")
@@ -118,11 +127,11 @@ fn not_found(locale: Locale, missing: Msg) -> AnyView {
     problem(missing.text(locale))
 }
 
-fn service_name(locale: Locale, service: ServiceKind) -> String {
+pub fn service_name(locale: Locale, service: ServiceKind) -> String {
     crate::messages::message(locale, service.message_key())
 }
 
-fn status_name(locale: Locale, status: RequestStatus) -> String {
+pub fn status_name(locale: Locale, status: RequestStatus) -> String {
     crate::messages::message(locale, status.message_key())
 }
 

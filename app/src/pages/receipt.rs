@@ -5,7 +5,7 @@ use crate::i18n::*;
 use crate::messages::Msg;
 use crate::services::{ReceiptRefund, ReceiptView, RefundStage, Services};
 use crate::{format, lang, paths};
-use domain::{PaymentId, RequestStatus};
+use domain::{PaymentId, RequestStatus, VerificationCode};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -37,13 +37,45 @@ fn refunds(locale: Locale, refunds: &[ReceiptRefund]) -> impl IntoView + use<> {
     }
 }
 
+/// Where a clerk checks the receipt: the QR code of its verification
+/// address, the code to type by hand and the address to type it at. Drawn
+/// as SVG in the page, so it prints without another request.
+#[component]
+pub fn VerifyBox(code: VerificationCode) -> impl IntoView {
+    let locale = lang::current();
+    let site = expect_context::<Services>().settings.site_url.clone();
+    let target = format!("{site}{}", paths::verify(&code));
+    let modules = crate::qr::modules(&target);
+    let side = modules.len() + 8;
+    let view_box = format!("0 0 {side} {side}");
+    let path = crate::qr::svg_path(&modules, 4);
+    let form_url = format!("{site}{}", paths::VERIFY);
+    view! {
+        <section class="verify-box" aria-labelledby="verify-box-title">
+            <svg class="qr" viewBox=view_box role="img" aria-label=td_string!(locale, receipt_verify_title)>
+                <rect width="100%" height="100%" fill="#fff"/>
+                <path d=path fill="#000"/>
+            </svg>
+            <div>
+                <h2 id="verify-box-title">{td_string!(locale, receipt_verify_title)}</h2>
+                <p>{td_string!(locale, receipt_verify_hint, url = form_url)}</p>
+                <p>{td_string!(locale, verify_code_label)} ": "
+                    <a class="verify-code" href=paths::verify(&code)>{code.to_string()}</a>
+                </p>
+            </div>
+        </section>
+    }
+}
+
 #[component]
 fn Receipt(receipt: ReceiptView) -> impl IntoView {
     let locale = lang::current();
+    let pdf = paths::receipt_pdf(&receipt.id);
     view! {
+        <p class="print-only issued-by">{td_string!(locale, receipt_issued_by)} ": " {td_string!(locale, site_operator)}</p>
         <p class="success" role="status">{td_string!(locale, receipt_paid_message)}</p>
         <dl class="receipt">
-            <div><dt>{td_string!(locale, receipt_number_label)}</dt><dd class="receipt-number">{receipt.receipt_number.clone()}</dd></div>
+            <div><dt>{td_string!(locale, receipt_number_label)}</dt><dd class="receipt-number">{receipt.receipt_number.to_string()}</dd></div>
             <div><dt>{td_string!(locale, paid_at_label)}</dt><dd>{format::date_time(locale, receipt.paid_at)}</dd></div>
             <div><dt>{td_string!(locale, service_label)}</dt><dd>{service_name(locale, receipt.service)}</dd></div>
             <div><dt>{td_string!(locale, code_label)}</dt><dd class="code">{receipt.code.to_string()}</dd></div>
@@ -73,6 +105,8 @@ fn Receipt(receipt: ReceiptView) -> impl IntoView {
             })}
         </dl>
         {(!receipt.refunds.is_empty()).then(|| refunds(locale, &receipt.refunds))}
+        <p class="no-print"><a class="button" href=pdf download>{td_string!(locale, receipt_pdf_link)}</a></p>
+        <VerifyBox code=receipt.verification.clone()/>
         <p class="hint">{td_string!(locale, receipt_keep_hint)}</p>
         <p class="no-print"><a href=paths::HOME>{td_string!(locale, new_payment_link)}</a></p>
     }
@@ -86,7 +120,7 @@ pub fn ReceiptPage() -> impl IntoView {
         use_params_map().with_untracked(|p| p.get("id").and_then(|id| PaymentId::parse(&id).ok()));
     let body = Suspend::new(async move {
         let receipt = match &id {
-            Some(id) => services.payments.receipt(id).await,
+            Some(id) => services.receipts.receipt(id).await,
             None => Ok(None),
         };
         match found(locale, receipt, Msg::ReceiptNotFound) {

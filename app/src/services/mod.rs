@@ -1,19 +1,20 @@
 //! What the pages and the pay flow ask of the server, one service per
-//! feature: [`PaymentService`], [`DocumentService`], [`FeedbackService`], and
-//! the plain [`SiteSettings`]. The server crate implements the traits over
-//! its storage and acquirer and hands them to the pages as [`Services`] in
-//! the Leptos context.
+//! feature: [`PaymentService`], [`ReceiptService`], [`DocumentService`],
+//! [`FeedbackService`], and the plain [`SiteSettings`]. The server crate
+//! implements the traits over its storage and acquirer and hands them to
+//! the pages as [`Services`] in the Leptos context.
 
 mod documents;
 mod feedback;
 mod payments;
+mod receipts;
 mod settings;
 
 pub use documents::{DocumentService, DocumentView};
 pub use feedback::{Feedback, FeedbackService};
-pub use payments::{
-    ChargeOutcome, PaymentRequestView, PaymentService, PaymentStatusView, ReceiptRefund,
-    ReceiptView, RefundStage,
+pub use payments::{ChargeOutcome, PaymentRequestView, PaymentService, PaymentStatusView};
+pub use receipts::{
+    ReceiptRefund, ReceiptService, ReceiptView, RefundStage, Standing, VerifiedReceipt,
 };
 pub use settings::{Clock, SiteSettings, SupportContacts, current_month};
 
@@ -60,6 +61,7 @@ pub struct Client {
 #[derive(Clone)]
 pub struct Services {
     pub payments: Arc<dyn PaymentService>,
+    pub receipts: Arc<dyn ReceiptService>,
     pub documents: Arc<dyn DocumentService>,
     pub feedback: Arc<dyn FeedbackService>,
     pub settings: Arc<SiteSettings>,

@@ -4,8 +4,8 @@ use super::ServiceError;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{
-    CardBrand, CheckedCard, DeclineReason, DocumentKind, EditionRef, EditionsShown, IdempotencyKey,
-    Money, PaymentCode, PaymentId, PaymentState, RequestStatus, ServiceKind,
+    CheckedCard, DeclineReason, EditionsShown, IdempotencyKey, Money, PaymentCode, PaymentId,
+    PaymentState, RequestStatus, ServiceKind,
 };
 
 /// A payment request as the citizen may see it: the applicant's name arrives masked.
@@ -17,43 +17,6 @@ pub struct PaymentRequestView {
     pub amount: Money,
     pub status: RequestStatus,
     pub expires_at: DateTime<Utc>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReceiptView {
-    pub receipt_number: String,
-    pub paid_at: DateTime<Utc>,
-    pub service: ServiceKind,
-    pub code: PaymentCode,
-    pub applicant_masked: String,
-    pub amount: Money,
-    pub brand: CardBrand,
-    /// First six and last four digits only.
-    pub masked_card: String,
-    pub cardholder: String,
-    pub processor_reference: String,
-    /// The editions accepted by paying.
-    pub accepted: Vec<(DocumentKind, EditionRef)>,
-    /// Money returned to the card, oldest first.
-    pub refunds: Vec<ReceiptRefund>,
-}
-
-/// A refund as the citizen's receipt shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReceiptRefund {
-    pub asked_at: DateTime<Utc>,
-    pub amount: Money,
-    pub stage: RefundStage,
-}
-
-/// Where a refund stands, in the citizen's terms.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RefundStage {
-    /// Asked for and on its way (sent, or being retried or checked).
-    Pending,
-    Returned,
-    /// Refused for good: the operator's staff must act.
-    Refused,
 }
 
 /// A payment as its status page shows it.
@@ -118,6 +81,4 @@ pub trait PaymentService: Send + Sync {
 
     /// A fresh key for a pay form about to be rendered.
     fn new_idempotency_key(&self) -> IdempotencyKey;
-
-    async fn receipt(&self, id: &PaymentId) -> Result<Option<ReceiptView>, ServiceError>;
 }

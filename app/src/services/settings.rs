@@ -25,6 +25,9 @@ pub struct SiteSettings {
     /// No real money is taken (the sandbox, or a staging acquirer): every
     /// page shows a banner saying so.
     pub test_mode: bool,
+    /// The site's address as browsers reach it (`https://pay.example.kg`),
+    /// printed in receipts' verification addresses.
+    pub site_url: String,
     pub clock: Clock,
 }
 

@@ -1,4 +1,4 @@
-//! Lookups by payment code: at most `lookups_per_minute` per client
+//! Lookups by payment code (and of receipts, by their codes): at most `lookups_per_minute` per client
 //! address (governor's keyed GCRA limiter: a burst of as many, then one
 //! every `60 / n` seconds), answered 429 with `Retry-After` past it, and
 //! every lookup, of a code that exists or not, taking at least
@@ -11,6 +11,7 @@ use super::AbuseLimits;
 use crate::web::limits::{Asker, refusal};
 use app::api::PayError;
 use app::messages::Msg;
+use app::paths;
 use app::services::Client;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{Method, StatusCode};
@@ -40,13 +41,17 @@ impl LookupThrottle {
     }
 }
 
-/// A look at a payment request by its code: the pay page, or the lookup
-/// form's answer.
+/// A look at a payment request by its code (the pay page, or the lookup
+/// form's answer), at a receipt by its verification code, or for a receipt
+/// by payment code and number: each a guess someone could repeat.
 fn is_lookup(request: &Request) -> bool {
     let uri = request.uri();
+    let path = uri.path();
+    let asks = uri.query().is_some_and(|q| q.contains("code="));
     request.method() == Method::GET
-        && (uri.path().starts_with("/pay/")
-            || (uri.path() == "/" && uri.query().is_some_and(|q| q.contains("code="))))
+        && (path.starts_with("/pay/")
+            || path.starts_with("/verify/")
+            || ([paths::HOME, paths::VERIFY, paths::FIND_RECEIPT].contains(&path) && asks))
 }
 
 pub async fn throttle_lookups(

@@ -66,6 +66,23 @@ pub fn acquirer_secret(value: String) -> Result<SecretString, ConfigError> {
 }
 
 /// The site's address as browsers reach it, without a trailing slash.
+/// An optional key the operator sets: long enough when set.
+pub fn optional_secret(
+    name: &'static str,
+    value: Option<String>,
+) -> Result<Option<String>, ConfigError> {
+    match value {
+        Some(key) if key.len() < MIN_SECRET_BYTES => Err(ConfigError::new(
+            name,
+            format!(
+                "is too short: {} bytes, at least {MIN_SECRET_BYTES} are needed",
+                key.len()
+            ),
+        )),
+        other => Ok(other),
+    }
+}
+
 pub fn public_url(value: &str) -> Result<String, ConfigError> {
     let trimmed = value.trim().trim_end_matches('/');
     match Url::parse(trimmed) {

@@ -80,6 +80,9 @@ pub struct Config {
     /// The key feedback senders' pseudonyms are made with; `None`: one the
     /// servers generate and share through the database.
     pub feedback_key: Option<String>,
+    /// The key receipts' verification codes are signed with; `None`: one
+    /// the servers generate and share through the database.
+    pub receipt_key: Option<String>,
     /// What one client, or many at once, can take of the server.
     pub http: HttpLimits,
     /// The limits on card testing and on lookups by code.
@@ -168,6 +171,7 @@ impl Config {
             store: crate::storage::StoreOptions::default(),
             documents_refresh: Duration::from_secs(2),
             feedback_key: None,
+            receipt_key: None,
             http: HttpLimits::default(),
             // Tests and benchmarks pay from one address; those about the
             // limits set them.
@@ -245,6 +249,10 @@ impl Config {
             },
             documents_refresh: secs(vars.positive("TOLEM_DOCUMENTS_REFRESH_SECS", 2)?),
             feedback_key: vars.get("TOLEM_FEEDBACK_KEY"),
+            receipt_key: checks::optional_secret(
+                "TOLEM_RECEIPT_KEY",
+                vars.get("TOLEM_RECEIPT_KEY"),
+            )?,
             http: http_limits(&vars)?,
             abuse: abuse::limits(&vars)?,
             api: api::settings(&vars)?,

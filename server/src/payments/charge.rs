@@ -1,6 +1,6 @@
 //! Charging a card (`app::services::PaymentService`): the lookup, the
 //! charge with its idempotent replays, the status page's view with its
-//! check on unknown outcomes, the 3-D Secure return and the receipt.
+//! check on unknown outcomes and the 3-D Secure return.
 
 use super::outcome::{Settlement, decline_of, outcome_in, outcome_of};
 use super::{Payments, REPLAY_POLL, internal, new_idempotency_key, new_payment_id};
@@ -9,13 +9,12 @@ use crate::processor::Authorisation;
 use crate::storage::{NewPayment, PaymentRecord, StoreError};
 use app::paths;
 use app::services::{
-    ChargeOutcome, Client, PaymentRequestView, PaymentService, PaymentStatusView, ReceiptRefund,
-    ReceiptView, RefundStage, ServiceError,
+    ChargeOutcome, Client, PaymentRequestView, PaymentService, PaymentStatusView, ServiceError,
 };
 use async_trait::async_trait;
 use domain::{
-    CheckedCard, DocumentKind, EditionsShown, IdempotencyKey, Money, PaymentCode, PaymentId,
-    PaymentState, RefundState, RequestStatus, mask_person_name,
+    CheckedCard, EditionsShown, IdempotencyKey, Money, PaymentCode, PaymentId, PaymentState,
+    RequestStatus, mask_person_name,
 };
 
 impl Payments {
@@ -309,52 +308,5 @@ impl PaymentService for Payments {
 
     fn new_idempotency_key(&self) -> IdempotencyKey {
         new_idempotency_key()
-    }
-
-    async fn receipt(&self, receipt_id: &PaymentId) -> Result<Option<ReceiptView>, ServiceError> {
-        let payment = self
-            .store
-            .approved_payment(receipt_id)
-            .await
-            .map_err(internal("receipt"))?;
-        let Some(p) = payment else { return Ok(None) };
-        let refunds = self
-            .store
-            .refunds_of(receipt_id)
-            .await
-            .map_err(internal("receipt's refunds"))?
-            .into_iter()
-            .map(|r| ReceiptRefund {
-                asked_at: r.created_at,
-                amount: r.amount,
-                stage: match r.state {
-                    RefundState::Refunded => RefundStage::Returned,
-                    RefundState::Failed => RefundStage::Refused,
-                    _ => RefundStage::Pending,
-                },
-            })
-            .collect();
-        let library = self.documents.library();
-        let accepted = [
-            (DocumentKind::PrivacyPolicy, p.privacy_policy_edition),
-            (DocumentKind::UserAgreement, p.user_agreement_edition),
-        ]
-        .into_iter()
-        .filter_map(|(kind, edition)| Some((kind, library.edition(kind, edition?)?)))
-        .collect();
-        Ok(Some(ReceiptView {
-            receipt_number: format!("TLM-{:08}", p.receipt_number),
-            paid_at: p.completed_at,
-            service: p.request.service,
-            code: p.request.code,
-            applicant_masked: mask_person_name(&p.request.applicant_name),
-            amount: p.amount,
-            brand: p.brand,
-            masked_card: format!("{}******{}", p.first_six, p.last_four),
-            cardholder: p.cardholder,
-            processor_reference: p.reference,
-            accepted,
-            refunds,
-        }))
     }
 }

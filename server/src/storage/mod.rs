@@ -22,6 +22,7 @@ mod overview;
 mod postgres;
 mod pressure;
 mod queries;
+mod receipts;
 mod refunds;
 mod search;
 mod sqlite;
@@ -50,6 +51,7 @@ pub use issued::{
 };
 pub use overview::{OverviewRow, OverviewStore, RefundDay};
 use postgres::PostgresBackend;
+pub use receipts::ReceiptLookup;
 pub use refunds::{NewRefund, RefundEvent, RefundMove, RefundRecord, RefundStore};
 pub use search::{PageAfter, PaymentFilter, PaymentRow, PaymentSearch, Totals};
 use sqlite::SqliteBackend;
@@ -267,6 +269,7 @@ pub trait PaymentStore:
     + PaymentSearch
     + FeedbackInbox
     + OverviewStore
+    + ReceiptLookup
     + Send
     + Sync
 {

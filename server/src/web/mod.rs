@@ -50,6 +50,7 @@ use tower_http::services::{ServeDir, ServeFile};
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub payments: Arc<Payments>,
+    pub receipts: Arc<crate::receipts::Receipts>,
     pub documents: Arc<Documents>,
     pub feedback: Arc<FeedbackDesk>,
     pub settings: Arc<SiteSettings>,
@@ -72,6 +73,7 @@ impl AppState {
     fn services(&self) -> Services {
         Services {
             payments: self.payments.clone(),
+            receipts: self.receipts.clone(),
             documents: self.documents.clone(),
             feedback: self.feedback.clone(),
             settings: self.settings.clone(),
@@ -114,6 +116,10 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
             ServeFile::new(format!("{site_root}/favicon.svg")),
         )
         .fallback(move |req: Request| not_found(req))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::receipts::download::receipt_pdf,
+        ))
         .layer(middleware::from_fn(whole::run_to_completion))
         .layer(middleware::from_fn(headers::conditional_documents));
     // Every wait inside a request is bounded where it waits (the database's
@@ -162,7 +168,7 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
 }
 
 /// Asks the browser to come back in a moment (a busy database).
-fn retry_after(response: &mut Response) {
+pub(crate) fn retry_after(response: &mut Response) {
     response.headers_mut().insert(
         header::RETRY_AFTER,
         HeaderValue::from_static(app::http::RETRY_AFTER_SECS),

@@ -19,6 +19,7 @@ mod late_acquirer;
 mod lookup;
 mod overview;
 mod pay;
+mod receipts;
 mod receiver;
 mod recovery;
 mod refunds;
