@@ -50,43 +50,10 @@ pub struct CheckedFeedback {
     pub receipt_number: Option<String>,
 }
 
-/// Whether `text` holds something that looks like a card number: 13 to 19
-/// digits in a row (spaces or dashes between them allowed) that pass the Luhn
-/// check and start as bank cards do (2–6, 8 for UnionPay's 81 range, or 9).
-/// Payment codes (starting 11, 13, 16) and phone numbers do not match.
+/// Whether `text` holds something that looks like a card number
+/// ([`domain::card_numbers_in`] says what does).
 pub fn contains_card_number(text: &str) -> bool {
-    !card_numbers_in(text).is_empty()
-}
-
-/// The digits of everything in `text` that looks like a card number, as
-/// [`contains_card_number`] decides.
-pub fn card_numbers_in(text: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut digits = String::new();
-    let mut pending_separator = false;
-    let mut end_run = |digits: &mut String| {
-        let n = digits.len();
-        if (13..=19).contains(&n)
-            && matches!(digits.as_bytes()[0], b'2'..=b'6' | b'8' | b'9')
-            && domain::luhn_valid(digits)
-        {
-            found.push(std::mem::take(digits));
-        }
-        digits.clear();
-    };
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            pending_separator = false;
-        } else if (c == ' ' || c == '-') && !digits.is_empty() && !pending_separator {
-            pending_separator = true;
-        } else {
-            end_run(&mut digits);
-            pending_separator = false;
-        }
-    }
-    end_run(&mut digits);
-    found
+    !domain::card_numbers_in(text).is_empty()
 }
 
 fn looks_like_email(email: &str) -> bool {

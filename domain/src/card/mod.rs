@@ -8,12 +8,14 @@ mod cvv;
 mod expiry;
 mod holder;
 mod number;
+mod redact;
 
 pub use brand::{BrandRule, BrandTable, BrandTableError, CardBrand};
 pub use cvv::{Cvv, CvvError};
 pub use expiry::{Expiry, ExpiryError, YearMonth};
 pub use holder::{CardholderName, CardholderNameError};
 pub use number::{CardNumber, CardNumberError, digits_only, group_in_fours, luhn_valid};
+pub use redact::{REDACTED, card_numbers_in, redact_card_numbers};
 
 /// A card form that passed every check: what the acquirer is sent. It lives
 /// in memory for one payment and is never stored (only brand, first six and

@@ -32,12 +32,15 @@ pub fn leaks() -> Vec<String> {
 /// (one pass over the text for anything that looks like a card number,
 /// then a look-up of each: cheap enough for every page of a load test).
 pub fn holds_seen_number(text: &str) -> Option<String> {
-    let found = app::feedback::card_numbers_in(text);
+    let found = domain::card_numbers_in(text);
     if found.is_empty() {
         return None;
     }
     let seen = SEEN.lock().ok()?;
-    found.into_iter().find(|digits| seen.contains(digits))
+    found
+        .into_iter()
+        .map(|(_, digits)| digits)
+        .find(|digits| seen.contains(digits))
 }
 
 fn check(place: impl FnOnce() -> String, text: &str) {
@@ -49,11 +52,11 @@ fn check(place: impl FnOnce() -> String, text: &str) {
 }
 
 fn remember_numbers_in(text: &str) {
-    let found = app::feedback::card_numbers_in(text);
+    let found = domain::card_numbers_in(text);
     if !found.is_empty()
         && let Ok(mut seen) = SEEN.lock()
     {
-        seen.extend(found);
+        seen.extend(found.into_iter().map(|(_, digits)| digits));
     }
 }
 
