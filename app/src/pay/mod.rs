@@ -24,18 +24,33 @@ use leptos::prelude::*;
 pub async fn pay(form: CardFormValues) -> Result<PayResult, PayError> {
     let services = use_context::<crate::services::Services>().ok_or(PayError::Internal)?;
     // The server's middleware says who is asking (`server::web::client`).
-    let client = use_context::<http::request::Parts>()
+    let parts = use_context::<http::request::Parts>();
+    let client = parts
+        .as_ref()
         .and_then(|parts| parts.extensions.get::<crate::services::Client>().cloned())
         .unwrap_or_default();
+    // A browser's own form post of the function is sent back to its page
+    // (302, the server function's way) and keeps that status.
+    let wants_page = parts.as_ref().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
     let outcome = flow::pay(&services, form, &client).await;
     if let (Some(response), Err(error)) = (use_context::<leptos_axum::ResponseOptions>(), &outcome)
     {
+        // The status the no-JavaScript post answers with (422, 409, ...):
+        // left alone, every error would go out as a 500.
         let again = FormAgain::after(error);
-        if let Some(wait) = again.retry_after() {
+        if !wants_page || again.retry_after().is_some() {
             response.set_status(
                 http::StatusCode::from_u16(again.status)
-                    .unwrap_or(http::StatusCode::SERVICE_UNAVAILABLE),
+                    .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
             );
+        }
+        if let Some(wait) = again.retry_after() {
             response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(wait));
         }
     }

@@ -72,10 +72,14 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
     let locale = app::lang::resolve(&parts);
     if !same_site(&parts.headers) {
         tracing::warn!(path = %parts.uri.path(), "refused a cross-site request");
-        return refusal(StatusCode::FORBIDDEN, locale);
+        return refusal(StatusCode::FORBIDDEN, locale, Msg::CrossSiteRefused);
     }
     if parts.uri.path() == "/api/pay" && !is_json(&parts.headers) {
-        return refusal(StatusCode::UNSUPPORTED_MEDIA_TYPE, locale);
+        return refusal(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            locale,
+            Msg::CrossSiteRefused,
+        );
     }
     next.run(Request::from_parts(parts, body)).await
 }
@@ -89,8 +93,8 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// A problem report (RFC 9457) in the citizen's language.
-fn refusal(status: StatusCode, locale: Locale) -> Response {
-    let detail = Msg::CrossSiteRefused.text(locale);
+pub(crate) fn refusal(status: StatusCode, locale: Locale, message: Msg) -> Response {
+    let detail = message.text(locale);
     let body = serde_json::json!({
         "type": "about:blank",
         "title": status.canonical_reason().unwrap_or("Refused"),
