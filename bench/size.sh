@@ -9,6 +9,7 @@ source scripts/setup.sh
 source scripts/env.sh
 
 cargo leptos build --release >/dev/null
+./target/release/server manifest --site target/site >/dev/null
 pkg=target/site/pkg
 
 size() { wc -c <"$1" | tr -d ' '; }

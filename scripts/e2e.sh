@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 cargo leptos build
+# The payment page's manifest: its scripts' hashes, which pages pin them to.
+./target/debug/server manifest --site target/site
 
 work=$(mktemp -d)
 pids=()

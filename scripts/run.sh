@@ -24,6 +24,9 @@ esac
 
 cargo leptos build --release
 scripts/precompress.sh target/site/pkg
+# The payment page's manifest, made with the release: the pages pin their
+# scripts to its hashes and `server check-page` compares the live page with it.
+./target/release/server manifest --site target/site
 
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 export TOLEM_DEMO_DATA="${TOLEM_DEMO_DATA:-true}"

@@ -73,9 +73,16 @@ pub fn content_security_policy(nonce: &str, form_target: Option<&str>) -> String
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
-         form-action 'self'{extra}; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+         form-action 'self'{extra}; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; \
+         report-uri {reports}; report-to csp",
+        reports = crate::paths::CSP_REPORTS
     )
 }
+
+/// Where browsers send reports of what a page's policy blocked (the
+/// `Reporting-Endpoints` header; `report-uri` in the policy says the same
+/// to browsers without the Reporting API).
+pub const REPORTING_ENDPOINTS: &str = r#"csp="/csp-reports""#;
 
 /// The origin (`scheme://host:port`) of an absolute URL.
 pub fn origin_of(url: &str) -> Option<&str> {

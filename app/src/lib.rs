@@ -30,6 +30,8 @@ pub mod format;
 #[cfg(feature = "ssr")]
 pub mod http;
 #[cfg(feature = "ssr")]
+pub mod integrity;
+#[cfg(feature = "ssr")]
 pub mod lang;
 #[cfg(feature = "ssr")]
 pub mod messages;

@@ -14,6 +14,10 @@ pub const FEEDBACK_SENT: &str = "/feedback/sent";
 pub const FIND_RECEIPT: &str = "/find-receipt";
 /// Checking a receipt: the form for a code typed by hand.
 pub const VERIFY: &str = "/verify";
+/// Where browsers report what a page's security policy blocked.
+pub const CSP_REPORTS: &str = "/csp-reports";
+/// The payment page's scripts, their hashes and why each is there.
+pub const PAYMENT_PAGE_INVENTORY: &str = "/security/payment-page.json";
 
 /// The lookup result for a code, as the home page's form asks for it.
 pub fn lookup(code: &PaymentCode) -> String {

@@ -1,5 +1,6 @@
 //! The HTML document around every page: language, security policy, the
-//! stylesheet, and the WebAssembly loader on the pages that have an island.
+//! stylesheet, and the WebAssembly loader on the pages that have an island,
+//! each pinned to the release's hashes (`crate::integrity`).
 
 use crate::i18n::Locale;
 use crate::lang;
@@ -17,7 +18,7 @@ fn has_island(path: &str) -> bool {
     path.starts_with("/pay/")
 }
 
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+pub fn shell() -> impl IntoView {
     let parts = use_context::<Parts>();
     let locale: Locale = parts.as_ref().map(lang::resolve).unwrap_or(Locale::ru);
     provide_context(locale);
@@ -32,8 +33,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     {
         response.insert_header(CONTENT_SECURITY_POLICY, value);
     }
-    let scripts =
-        has_island(&path).then(|| view! { <HydrationScripts options=options islands=true/> });
+    let assets = use_context::<crate::services::Services>().and_then(|s| s.settings.assets.clone());
+    let scripts = assets
+        .as_ref()
+        .filter(|_| has_island(&path))
+        .map(crate::integrity::scripts);
+    let stylesheet = crate::integrity::stylesheet(assets.as_ref());
 
     view! {
         <!DOCTYPE html>
@@ -42,7 +47,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
-                <link rel="stylesheet" href="/pkg/tolem.css"/>
+                {stylesheet}
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 {scripts}
                 <MetaTags/>

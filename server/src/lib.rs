@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod documents;
 pub mod feedback;
+pub mod page_integrity;
 pub mod payments;
 pub mod processor;
 pub mod pseudonyms;
@@ -204,6 +205,11 @@ impl Application {
             )
             .await?,
         });
+        let integrity = page_integrity::PageIntegrity::open(
+            std::path::Path::new(&config.site_root),
+            payments.store.clone(),
+            clock.clone(),
+        );
         let settings = Arc::new(SiteSettings {
             contacts: SupportContacts {
                 email: config.support_email.clone(),
@@ -213,6 +219,7 @@ impl Application {
             elcart_prefix: config.elcart_prefix.clone(),
             test_mode: config.test_mode,
             site_url: site_url.clone(),
+            assets: integrity.assets(),
             clock,
         });
         let staff_sessions = backoffice::sessions::StaffSessions::open(&config.database_url)
@@ -237,6 +244,7 @@ impl Application {
                 notification_key: web::NotificationKey(notification_key.map(Arc::new)),
                 behind_proxy: config.behind_proxy,
                 lookups: abuse::lookups::LookupThrottle::new(&config.abuse),
+                integrity,
                 backoffice: backoffice::BackOffice {
                     desk: Arc::new(staff::StaffDesk::new(
                         payments.store.clone(),
@@ -272,6 +280,11 @@ impl Application {
             documents_refresh: config.documents_refresh,
             header_read_timeout: config.http.header_read_timeout,
         })
+    }
+
+    /// The site's routes, to answer requests without a socket (fuzzing).
+    pub fn router(&self) -> axum::Router {
+        self.router.clone()
     }
 
     pub fn port(&self) -> u16 {

@@ -1,8 +1,9 @@
 //! The tolem server binary: `server` (or `server serve`) starts the site
 //! with configuration from the environment; `server publish` publishes an
 //! edition of a policy document; `server agency`, `server api-key` and
-//! `server webhook` manage the agencies that use the agency API. `server
-//! --help` says the rest.
+//! `server webhook` manage the agencies that use the agency API; `server
+//! manifest` and `server check-page` pin and watch the payment page's
+//! scripts. `server --help` says the rest.
 //!
 //! A wrong configuration stops the server before it touches the database
 //! or the network: one line on stderr, `tolem: configuration: <SETTING>
@@ -15,6 +16,7 @@ use server::Application;
 use server::agencies::cli::{self, AgencyCommand, KeyCommand, WebhookCommand};
 use server::config::Config;
 use server::documents::{Documents, NewEdition, publish};
+use server::page_integrity::cli as integrity;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -71,6 +73,26 @@ enum Command {
     /// The operator's staff accounts (the back office at /admin).
     #[command(subcommand)]
     User(server::staff::cli::UserCommand),
+    /// Make the payment page's manifest (its scripts' hashes and security
+    /// headers) of the site built in SITE; run after each build.
+    Manifest {
+        #[arg(long, default_value = "target/site", env = "LEPTOS_SITE_ROOT")]
+        site: PathBuf,
+    },
+    /// Compare the live payment page (e.g. https://.../pay/<code>) with the
+    /// release's manifest: prints what differs, exits 1 if anything does.
+    CheckPage {
+        url: String,
+        /// The release's manifest (default: the built site's)
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+    },
+    /// The latest reports browsers sent of what the pages' security policy
+    /// blocked, newest first.
+    CspReports {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
 }
 
 fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
@@ -106,6 +128,11 @@ async fn main() -> ExitCode {
         Command::ApiKey(command) => cli::api_key(command).await,
         Command::Webhook(command) => cli::webhook(command).await,
         Command::User(command) => server::staff::cli::user(command).await,
+        Command::Manifest { site } => integrity::make_manifest(&site),
+        Command::CheckPage { url, manifest } => {
+            integrity::check(&url, &manifest.unwrap_or_else(integrity::default_manifest)).await
+        }
+        Command::CspReports { limit } => integrity::list_reports(limit).await,
     }
 }
 

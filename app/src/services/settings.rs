@@ -28,6 +28,9 @@ pub struct SiteSettings {
     /// The site's address as browsers reach it (`https://pay.example.kg`),
     /// printed in receipts' verification addresses.
     pub site_url: String,
+    /// The release's scripts and stylesheet with their hashes; `None` when
+    /// the release has no manifest, and then no page offers a script.
+    pub assets: Option<crate::integrity::PinnedAssets>,
     pub clock: Clock,
 }
 

@@ -15,6 +15,7 @@ mod asked_refunds;
 mod backend;
 #[cfg(test)]
 mod busy_tests;
+mod csp_reports;
 mod group_commit;
 mod inbox;
 mod issued;
@@ -45,6 +46,7 @@ use std::sync::Arc;
 pub use agencies::{AgencyRecord, AgencyStore, ApiKeyRecord, WebhookEndpoint, services_text};
 pub use asked_refunds::{AskedRefund, AskedRefunds};
 pub use backend::{Connections, StoreOptions};
+pub use csp_reports::{CspReport, CspReportStore};
 pub use inbox::{FeedbackInbox, FeedbackItem};
 pub use issued::{
     Issued, IssuedRequest, IssuedStore, KeptAnswer, RequestEventRecord, RequestFilter, StoredAnswer,
@@ -270,6 +272,7 @@ pub trait PaymentStore:
     + FeedbackInbox
     + OverviewStore
     + ReceiptLookup
+    + CspReportStore
     + Send
     + Sync
 {

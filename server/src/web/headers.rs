@@ -84,12 +84,48 @@ fn without_nonces(page: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Headers every response carries. Pages set their own CSP with a nonce; any
-/// other response gets one that allows nothing to run.
+/// Headers every response carries, as the payment page's manifest records
+/// them: no framing, no sniffing, no referrer, HTTPS only, no window of
+/// another site holding a handle on ours (COOP), none of our responses read
+/// into another site's page (CORP), none of the browser's sensors, cameras
+/// or payment handlers for any script, and where CSP violations go.
+pub const SECURITY_HEADERS: [(header::HeaderName, &str); 8] = [
+    (
+        header::STRICT_TRANSPORT_SECURITY,
+        "max-age=63072000; includeSubDomains",
+    ),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (
+        header::HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    ),
+    (
+        header::HeaderName::from_static("cross-origin-resource-policy"),
+        "same-origin",
+    ),
+    (
+        header::HeaderName::from_static("permissions-policy"),
+        "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), \
+         gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), \
+         browsing-topics=()",
+    ),
+    (
+        header::HeaderName::from_static("reporting-endpoints"),
+        app::http::REPORTING_ENDPOINTS,
+    ),
+];
+
+/// Headers every response carries ([`SECURITY_HEADERS`]). Pages set their
+/// own CSP with a nonce; any other response gets one that allows nothing to
+/// run. What answers a POST is never kept by a cache: it may show what the
+/// poster typed.
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let private = {
         let path = request.uri().path();
-        path.starts_with("/pay/")
+        request.method() == http::Method::POST
+            || path.starts_with("/pay/")
             || path.starts_with("/payment/")
             || path.starts_with("/receipt/")
             || path.starts_with("/api/")
@@ -98,26 +134,14 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let not_modified = response.status() == StatusCode::NOT_MODIFIED;
     let headers = response.headers_mut();
-    headers.insert(
-        header::STRICT_TRANSPORT_SECURITY,
-        HeaderValue::from_static("max-age=63072000; includeSubDomains"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
     // A 304 keeps the policy the browser stored with the page.
     if !not_modified {
         headers
             .entry(header::CONTENT_SECURITY_POLICY)
-            .or_insert(HeaderValue::from_static(
-                "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-            ));
+            .or_insert(HeaderValue::from_static(NOTHING_RUNS));
     }
     if private {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -128,6 +152,10 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     }
     response
 }
+
+/// The policy of a response that is not a page: nothing runs, nothing frames it.
+const NOTHING_RUNS: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; \
+     form-action 'self'; report-uri /csp-reports; report-to csp";
 
 #[cfg(test)]
 mod tests {

@@ -1,14 +1,17 @@
 //! The HTTP surface: the Leptos pages with the services in their context,
 //! and beside them the handlers that are not pages, each in its module:
 //! the no-JavaScript pay form and the 3-D Secure return ([`pay`]), the
+//! `pay` server function's arguments read first ([`pay_arguments`]), the
 //! feedback form ([`feedback`]), the acquirer's notifications
 //! ([`notifications`]), the language switch ([`language`]), health for load
 //! balancers ([`health`]); and the layers
 //! every response goes through: pages rendered whole ([`whole`]), security
 //! and caching headers, conditional document pages ([`headers`]), no
 //! state changed by another site's page ([`origin`]), and bounds on what
-//! floods and slow clients can take ([`limits`]).
+//! floods and slow clients can take ([`limits`]), and the access log
+//! ([`access_log`]).
 
+mod access_log;
 mod client;
 mod feedback;
 mod headers;
@@ -18,8 +21,10 @@ pub mod limits;
 mod notifications;
 pub(crate) mod origin;
 mod pay;
+mod pay_arguments;
 mod whole;
 
+pub use headers::SECURITY_HEADERS;
 pub use notifications::NotificationKey;
 
 use crate::config::HttpLimits;
@@ -66,6 +71,8 @@ pub struct AppState {
     pub api: crate::api::ApiState,
     /// The operator's back office (`/admin`).
     pub backoffice: crate::backoffice::BackOffice,
+    /// The payment page's manifest and the CSP reports' desk.
+    pub integrity: crate::page_integrity::PageIntegrity,
 }
 
 impl AppState {
@@ -89,10 +96,7 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
         let services = state.services();
         move || provide_context(services.clone())
     };
-    let app_shell = {
-        let options = state.leptos_options.clone();
-        move || shell(options.clone())
-    };
+    let app_shell = shell;
     let not_found = leptos_axum::render_app_async_with_context(context.clone(), app_shell.clone());
 
     let mut pages = Router::new();
@@ -105,6 +109,11 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
         .route("/payment/{id}/3ds", post(pay::challenge_return))
         .route(app::paths::FEEDBACK, post(feedback::feedback_post))
         .route("/lang/{tag}", get(language::switch_language))
+        .route(
+            app::paths::CSP_REPORTS,
+            post(crate::page_integrity::reports::receive)
+                .with_state(state.integrity.reports.clone()),
+        )
         .nest_service(
             "/pkg",
             ServeDir::new(pkg_dir)
@@ -120,6 +129,7 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
             state.clone(),
             crate::receipts::download::receipt_pdf,
         ))
+        .layer(middleware::from_fn(pay_arguments::read_pay_arguments))
         .layer(middleware::from_fn(whole::run_to_completion))
         .layer(middleware::from_fn(headers::conditional_documents));
     // Every wait inside a request is bounded where it waits (the database's
@@ -147,6 +157,10 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
             "/api/acquirer/notifications",
             post(notifications::acquirer_notification),
         )
+        .route(
+            app::paths::PAYMENT_PAGE_INVENTORY,
+            get(crate::page_integrity::inventory),
+        )
         .route("/health", get(health::ready))
         .route("/health/live", get(health::live))
         .layer(middleware::from_fn(whole::run_to_completion));
@@ -157,14 +171,14 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
         middleware::from_fn_with_state(state.behind_proxy, client::identify),
     );
     let backoffice = limits::limit_everything(backoffice, limits);
-    pages
+    let pages = pages
         .merge(api)
         .merge(backoffice)
         .merge(limits::limit_time(never_shed, limits))
         .layer(middleware::from_fn(origin::refuse_cross_site))
         .layer(middleware::from_fn(headers::security_headers))
-        .layer(CompressionLayer::new().br(true).gzip(true))
-        .with_state(state)
+        .layer(CompressionLayer::new().br(true).gzip(true));
+    access_log::log_requests(pages).with_state(state)
 }
 
 /// Asks the browser to come back in a moment (a busy database).
@@ -182,13 +196,12 @@ async fn render_with(
     extra: impl Fn() + Clone + Send + Sync + 'static,
 ) -> Response {
     let services = state.services();
-    let options = state.leptos_options.clone();
     let render = leptos_axum::render_app_async_with_context(
         move || {
             provide_context(services.clone());
             extra();
         },
-        move || shell(options.clone()),
+        shell,
     );
     render(Request::from_parts(parts, Body::empty())).await
 }

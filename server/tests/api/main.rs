@@ -18,6 +18,7 @@ mod idempotency;
 mod late_acquirer;
 mod lookup;
 mod overview;
+mod page_integrity;
 mod pay;
 mod receipts;
 mod receiver;

@@ -1,0 +1,54 @@
+import { test, expect, islandReady } from './fixtures';
+import { issueRequest, payWith } from './operator';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+// The payment page runs only the release's scripts (PCI DSS 6.4.3), in a
+// real browser: the island starts from the module and WebAssembly pinned
+// by the manifest, with no integrity or policy error; a module or
+// WebAssembly changed on the way is refused by the browser, and the form
+// still pays without it. `server check-page` finds the live page as
+// released. Each project works on its own server.
+
+const MANIFEST = join(__dirname, '..', '..', 'target', 'site', 'payment-page.json');
+
+function checkPage(url: string): string {
+  return execFileSync(process.env.TOLEM_SERVER_BIN!, ['check-page', url, '--manifest', MANIFEST]).toString();
+}
+
+test('the payment page runs the release\'s scripts, as the check finds it', async ({ page, request, isolated, js }, testInfo) => {
+  const { pay_url } = await issueRequest(request, isolated.url, isolated.databaseUrl, `Целостность e2e ${testInfo.project.name}`, 10000);
+  const errors: string[] = [];
+  page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+  await page.goto(pay_url);
+  await islandReady(page, js);
+  const pinned = await page.locator('link[rel="modulepreload"], link[rel="preload"], link[rel="stylesheet"]')
+    .evaluateAll((links) => links.map((l) => l.getAttribute('integrity') ?? ''));
+  expect(pinned.length).toBe(3);
+  for (const integrity of pinned) expect(integrity).toMatch(/^sha384-[A-Za-z0-9+/]{64}$/);
+  expect(errors).toEqual([]);
+  // execFileSync throws on a non-zero exit: 0 is "unchanged".
+  expect(checkPage(pay_url)).toContain('unchanged');
+  await payWith(page, js);
+  await expect(page).toHaveURL(/\/receipt\/[0-9a-f]{32}$/);
+});
+
+for (const file of ['tolem.js', 'tolem.wasm']) {
+  test(`a ${file} changed on the way is refused, and the form still pays`, async ({ page, request, isolated, js }, testInfo) => {
+    test.skip(!js, 'without JavaScript no script is fetched to change');
+    const { pay_url } = await issueRequest(request, isolated.url, isolated.databaseUrl, `Подмена ${file} ${testInfo.project.name}`, 10000);
+    const errors: string[] = [];
+    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+    await page.route(`**/pkg/${file}`, async (route) => {
+      const response = await route.fetch();
+      const body = Buffer.concat([await response.body(), Buffer.from('\n')]);
+      await route.fulfill({ response, body });
+    });
+    await page.goto(pay_url);
+    await expect.poll(() => errors.join('\n'), { timeout: 10_000 }).toMatch(/integrity/i);
+    await expect(page.locator('form.card-form[data-ready="true"]')).toHaveCount(0);
+    // The island never started: the form posts as it does without JavaScript.
+    await payWith(page, false);
+    await expect(page).toHaveURL(/\/receipt\/[0-9a-f]{32}$/);
+  });
+}
