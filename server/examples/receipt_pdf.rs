@@ -63,6 +63,7 @@ fn main() {
         elcart_prefix: "9417".into(),
         test_mode: false,
         site_url: "https://payment.infocom.kg".into(),
+        assets: None,
         clock: Arc::new(Utc::now),
     };
     let receipt = receipt();

@@ -19,6 +19,11 @@ pub const LEPTOS_INLINE_SCRIPTS: [&str; 2] = [
     "__INCOMPLETE_CHUNKS=[];",
 ];
 
+/// The one script of the 3-D Secure step (`/payment/{id}`): sends the
+/// browser on to the issuer's challenge, as its Continue button does
+/// without JavaScript.
+pub const THREE_DS_SUBMIT: &str = "document.getElementById('three-ds').submit()";
+
 /// A file of the site and its hash (`sha384-<base64>`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pinned {

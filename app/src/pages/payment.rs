@@ -26,7 +26,7 @@ fn challenge_view(locale: Locale, url: String) -> AnyView {
         <form id="three-ds" method="post" action=url>
             <button type="submit" class="button">{td_string!(locale, continue_button)}</button>
         </form>
-        <script nonce=nonce inner_html="document.getElementById('three-ds').submit()"></script>
+        <script nonce=nonce inner_html=crate::integrity::THREE_DS_SUBMIT></script>
     }
     .into_any()
 }

@@ -266,7 +266,8 @@ pub fn compare_scripts(manifest: &Manifest, page_url: &Url, html: &str) -> Vec<D
             }
         }
     }
-    for script in manifest.scripts.iter().filter(|s| s.src.is_none()) {
+    let inline_here = |s: &&super::manifest::Script| s.src.is_none() && s.page == manifest.page;
+    for script in manifest.scripts.iter().filter(inline_here) {
         if !seen.contains(&script.integrity) {
             differences.push(Difference::MissingScript {
                 what: format!("{:?} {}", script.kind, script.integrity),

@@ -20,6 +20,8 @@ pub const FILE: &str = "payment-page.json";
 pub const NONCE: &str = "{nonce}";
 /// The page the manifest is about.
 pub const PAGE: &str = "/pay/{code}";
+/// The 3-D Secure step of a payment begun on [`PAGE`].
+pub const THREE_DS_PAGE: &str = "/payment/{id}";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -29,7 +31,7 @@ pub struct Manifest {
     pub page: String,
     /// Header names (lower case) and the values the page is sent with.
     pub headers: BTreeMap<String, String>,
-    /// Every script the page runs, none left out.
+    /// Every script the page (and its 3-D Secure step) runs, none left out.
     pub scripts: Vec<Script>,
     pub assets: PinnedAssets,
 }
@@ -39,6 +41,8 @@ pub struct Script {
     pub kind: ScriptKind,
     /// Where it is loaded from; `None` for a script written into the page.
     pub src: Option<String>,
+    /// The page that runs it: [`PAGE`], or the 3-D Secure step after it.
+    pub page: String,
     /// `sha384-<base64>` of its bytes (of its text, when inline).
     pub integrity: String,
     pub purpose: String,
@@ -110,6 +114,7 @@ impl Manifest {
             Script {
                 kind: ScriptKind::ImportMap,
                 src: None,
+                page: PAGE.into(),
                 integrity: integrity_of(assets.import_map().as_bytes()),
                 purpose: "Gives the card form's module its hash, so the browser refuses \
                           a module whose bytes differ."
@@ -118,6 +123,7 @@ impl Manifest {
             Script {
                 kind: ScriptKind::InlineModule,
                 src: None,
+                page: PAGE.into(),
                 integrity: integrity_of(assets.loader().as_bytes()),
                 purpose: "Starts the card form when the page is idle: loads the module and \
                           the WebAssembly, each with its hash."
@@ -126,6 +132,7 @@ impl Manifest {
             Script {
                 kind: ScriptKind::Module,
                 src: Some(assets.module.path.clone()),
+                page: PAGE.into(),
                 integrity: assets.module.integrity.clone(),
                 purpose: "The card form's glue code made by wasm-bindgen: loads the \
                           WebAssembly and hands the island its page elements."
@@ -134,6 +141,7 @@ impl Manifest {
             Script {
                 kind: ScriptKind::WebAssembly,
                 src: Some(assets.wasm.path.clone()),
+                page: PAGE.into(),
                 integrity: assets.wasm.integrity.clone(),
                 purpose: "The card form's checks as the citizen types (number, expiry, \
                           security code), the same code the server checks with; it sends \
@@ -145,12 +153,22 @@ impl Manifest {
             Script {
                 kind: ScriptKind::InlineScript,
                 src: None,
+                page: PAGE.into(),
                 integrity: integrity_of(text.as_bytes()),
                 purpose: "Leptos's record of the data the server loaded for the page, empty \
                       here: sets four empty lists and runs nothing."
                     .into(),
             }
         }));
+        scripts.push(Script {
+            kind: ScriptKind::InlineScript,
+            src: None,
+            page: THREE_DS_PAGE.into(),
+            integrity: integrity_of(app::integrity::THREE_DS_SUBMIT.as_bytes()),
+            purpose: "Sends the browser on to the card issuer's 3-D Secure challenge (the \
+                      form's Continue button does the same without JavaScript)."
+                .into(),
+        });
         Ok(Manifest {
             release: env!("CARGO_PKG_VERSION").into(),
             made_at: now,

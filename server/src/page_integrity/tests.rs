@@ -36,6 +36,7 @@ fn the_manifest_pins_every_file_and_inline_script_of_the_page() {
             ScriptKind::Module,
             ScriptKind::WebAssembly,
             ScriptKind::InlineScript,
+            ScriptKind::InlineScript,
             ScriptKind::InlineScript
         ]
     );

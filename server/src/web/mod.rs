@@ -96,15 +96,14 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
         let services = state.services();
         move || provide_context(services.clone())
     };
-    let app_shell = shell;
-    let not_found = leptos_axum::render_app_async_with_context(context.clone(), app_shell.clone());
+    let not_found = leptos_axum::render_app_async_with_context(context.clone(), shell);
 
     let mut pages = Router::new();
     if let Some(engine) = &state.sandbox {
         pages = pages.nest_service(ACS_PATH, acquirer::http::acs_router(engine.clone()));
     }
     let pages = pages
-        .leptos_routes_with_context(&state, routes, context, app_shell)
+        .leptos_routes_with_context(&state, routes, context, shell)
         .route("/pay/{code}", post(pay::pay_form_post))
         .route("/payment/{id}/3ds", post(pay::challenge_return))
         .route(app::paths::FEEDBACK, post(feedback::feedback_post))

@@ -289,6 +289,16 @@ pub fn card_fields<'a>(number: &'a str, cvv: &'a str) -> Vec<(&'static str, &'a 
     ]
 }
 
+/// A response's header as text (empty when absent).
+pub fn header(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
 pub fn location(response: &reqwest::Response) -> String {
     response
         .headers()

@@ -2,12 +2,12 @@
 //! inventory, the check that notices a changed header or script, the CSP
 //! reports, and the headers of every response.
 
-use crate::helpers::TestApp;
+use crate::helpers::{CHALLENGE_CARD, CVV, TestApp, card_fields, header, location};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use server::config::ProcessorKind;
-use server::page_integrity::manifest::Manifest;
+use server::page_integrity::manifest::{Manifest, integrity_of};
 
 const PAY: &str = "/pay/11202600000009";
 
@@ -39,15 +39,6 @@ fn assert_loads_no_code(html: &str) {
     }
 }
 
-fn header(response: &reqwest::Response, name: &str) -> String {
-    response
-        .headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
-}
-
 #[tokio::test]
 async fn the_payment_page_pins_its_scripts_and_stylesheet_to_the_release() {
     let (app, manifest) = spawn_released().await;
@@ -73,6 +64,23 @@ async fn the_payment_page_pins_its_scripts_and_stylesheet_to_the_release() {
     let (_, home) = app.get_html("/").await;
     assert!(home.contains(&assets.stylesheet.integrity));
     assert_loads_no_code(&home);
+
+    // The 3-D Secure step's one script is the manifest's too.
+    let challenge = app
+        .post_card_form("11202600000008", &card_fields(CHALLENGE_CARD, CVV))
+        .await;
+    let (_, step) = app.get_html(&location(&challenge)).await;
+    let script = step
+        .split("<script")
+        .find_map(|s| s.split_once("\">")?.1.split_once("</script>"))
+        .map(|(text, _)| text)
+        .unwrap_or_default();
+    assert_eq!(script, app::integrity::THREE_DS_SUBMIT, "{step}");
+    let entry = manifest.scripts.iter().find(|s| s.page == "/payment/{id}");
+    assert_eq!(
+        entry.map(|s| s.integrity.clone()),
+        Some(integrity_of(script.as_bytes()))
+    );
 
     let inventory = app.get(app::paths::PAYMENT_PAGE_INVENTORY).await;
     assert_eq!(inventory.status(), 200);

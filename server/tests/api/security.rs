@@ -1,13 +1,4 @@
-use crate::helpers::TestApp;
-
-fn header(response: &reqwest::Response, name: &str) -> String {
-    response
-        .headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
-}
+use crate::helpers::{TestApp, header};
 
 #[tokio::test]
 async fn pages_carry_a_nonce_csp_and_the_security_headers() {
