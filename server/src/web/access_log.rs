@@ -114,6 +114,15 @@ mod tests {
             .with_writer(move || writer.clone())
             .with_ansi(false)
             .finish();
+        logged_by(subscriber, capture, uri, request_id)
+    }
+
+    fn logged_by(
+        subscriber: impl tracing::Subscriber + Send + Sync + 'static,
+        capture: Capture,
+        uri: &str,
+        request_id: &str,
+    ) -> (String, String) {
         let router = log_requests(Router::new().route("/pay/{code}", get(|| async { "page" })));
         let request = Request::builder()
             .uri(uri)
@@ -161,5 +170,26 @@ mod tests {
         assert_eq!(id.len(), 36, "a fresh UUID: {id}");
         assert!(!lines.contains("injected"), "{lines}");
         assert!(lines.contains(&format!("id={id}")), "{lines}");
+    }
+
+    #[test]
+    fn json_lines_carry_the_request_id_in_each() {
+        let capture = Capture::default();
+        let writer = capture.clone();
+        let subscriber = crate::telemetry::json_lines(move || writer.clone()).finish();
+        let (lines, _) = logged_by(subscriber, capture, "/pay/4111111111111111?x=1", "req-json");
+        let lines: Vec<serde_json::Value> = lines
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a JSON object a line"))
+            .collect();
+        assert!(!lines.is_empty());
+        for line in &lines {
+            assert_eq!(line["span"]["id"], "req-json", "{line}");
+            assert_eq!(line["span"]["path"], "/pay/[card number]", "{line}");
+        }
+        assert!(
+            lines.iter().any(|l| l["fields"]["status"] == 200),
+            "{lines:?}"
+        );
     }
 }
