@@ -10,13 +10,13 @@
 #             (HTTP_CASES): never a 5xx.
 # It fails when an input makes a target fail (proptest prints it, shrunk).
 #
-# Usage: bench/fuzz.sh [CASES [HTTP_CASES]]   (default 1000000 and 200000)
+# Usage: bench/fuzz.sh [CASES [HTTP_CASES]]   (default 1000000 each)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 cases=${1:-1000000}
-http_cases=${2:-200000}
+http_cases=${2:-1000000}
 decoder_targets=6
 
 # The suite's own build (debug, shared with scripts/test.sh): no second
