@@ -52,3 +52,17 @@ for (const file of ['tolem.js', 'tolem.wasm']) {
     await expect(page).toHaveURL(/\/receipt\/[0-9a-f]{32}$/);
   });
 }
+
+test('the form pays before the WebAssembly arrives', async ({ page, request, isolated, js }, testInfo) => {
+  test.skip(!js, 'without JavaScript there is no WebAssembly to wait for');
+  const { pay_url } = await issueRequest(request, isolated.url, isolated.databaseUrl, `Без ожидания ${testInfo.project.name}`, 10000);
+  // A slow network: the WebAssembly never comes while the citizen types.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => { release = resolve; });
+  await page.route('**/pkg/tolem.wasm', async (route) => { await held; await route.continue().catch(() => {}); });
+  await page.goto(pay_url);
+  await expect(page.locator('form.card-form[data-ready="true"]')).toHaveCount(0);
+  await payWith(page, false);
+  await expect(page).toHaveURL(/\/receipt\/[0-9a-f]{32}$/);
+  release();
+});

@@ -38,6 +38,8 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let locale = lang::current();
     view! {
+        // What a search engine shows under the site's name, in the page's language.
+        <leptos_meta::Meta name="description" content=td_string!(locale, meta_description)/>
         <Router>
             <a class="skip-link" href="#main">{td_string!(locale, skip_to_content)}</a>
             <layout::TestModeBanner/>

@@ -185,3 +185,30 @@ async fn a_live_site_shows_no_test_mode_banner() {
         }
     }
 }
+
+#[tokio::test]
+async fn every_page_describes_the_site_in_its_language() {
+    let app = TestApp::spawn().await;
+    for (language, start) in [
+        ("ru", "Оплата государственных услуг"),
+        ("ky", "Кыргыз Республикасынын мамлекеттик"),
+        ("en", "Pay Kyrgyz Republic government"),
+    ] {
+        for path in ["/", "/pay/11202600000009", "/documents/privacy-policy"] {
+            let html = app
+                .client
+                .get(app.url(path))
+                .header("accept-language", language)
+                .send()
+                .await
+                .expect("request")
+                .text()
+                .await
+                .expect("page");
+            assert!(
+                html.contains(&format!(r#"<meta name="description" content="{start}"#)),
+                "{language} {path}: {html}"
+            );
+        }
+    }
+}
