@@ -26,8 +26,12 @@ export default defineConfig({
   workers: 2,
   retries: 0,
   forbidOnly: !!process.env.CI,
-  reporter: [['list']],
-  use: { baseURL, trace: 'off', launchOptions },
+  // A failed test leaves its trace (open it with `npx playwright show-trace`)
+  // and a screenshot in end2end/test-results, and every run an HTML report
+  // in end2end/playwright-report (`npx playwright show-report`).
+  reporter: [['list'], ['html', { outputFolder: 'playwright-report', open: 'never' }]],
+  outputDir: 'test-results',
+  use: { baseURL, trace: 'retain-on-failure', screenshot: 'only-on-failure', launchOptions },
   // Every spec runs twice: with JavaScript (the island checks as you type)
   // and without it (the server answers every post).
   projects: [
