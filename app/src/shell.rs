@@ -33,12 +33,12 @@ pub fn shell() -> impl IntoView {
     {
         response.insert_header(CONTENT_SECURITY_POLICY, value);
     }
-    let assets = use_context::<crate::services::Services>().and_then(|s| s.settings.assets.clone());
+    let services = use_context::<crate::services::Services>();
+    let assets = services.as_ref().and_then(|s| s.settings.assets.as_ref());
     let scripts = assets
-        .as_ref()
         .filter(|_| has_island(&path))
         .map(crate::integrity::scripts);
-    let stylesheet = crate::integrity::stylesheet(assets.as_ref());
+    let stylesheet = crate::integrity::stylesheet(assets);
 
     view! {
         <!DOCTYPE html>

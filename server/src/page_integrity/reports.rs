@@ -13,6 +13,7 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use reqwest::Url;
 use serde_json::Value;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -170,7 +171,7 @@ impl Sent {
                 directive
             },
             blocked: blocked(&self.blocked),
-            source: self.source.map(|s| kept(&without_query(&s))),
+            source: self.source.map(|s| kept(&origin_and_path(&s))),
             line: self.line.map(|l| l.clamp(0, 1_000_000)),
             disposition: if self.disposition == "report" {
                 "report"
@@ -184,13 +185,19 @@ impl Sent {
 
 /// The URL's path alone (a page's address may carry a query).
 fn path_of(url: &str) -> String {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .map(|r| &r[r.find('/').unwrap_or(r.len())..])
-        .unwrap_or(url);
-    let path = without_query(rest);
+    let path = match Url::parse(url) {
+        Ok(url) => url.path().to_owned(),
+        Err(_) => without_query(url),
+    };
     if path.is_empty() { "/".into() } else { path }
+}
+
+/// The URL's origin and path: no user name, password, query or fragment.
+fn origin_and_path(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(url) => format!("{}{}", url.origin().ascii_serialization(), url.path()),
+        Err(_) => without_query(url),
+    }
 }
 
 fn without_query(url: &str) -> String {
@@ -209,11 +216,12 @@ fn blocked(url: &str) -> String {
     if let Some(keyword) = KEYWORDS.iter().find(|k| **k == url) {
         return (*keyword).into();
     }
-    match app::http::origin_of(url) {
-        Some(origin) => kept(origin),
-        None if url.starts_with("data:") => "data".into(),
-        None if url.starts_with("blob:") => "blob".into(),
-        None => "other".into(),
+    match Url::parse(url) {
+        Ok(url) if matches!(url.scheme(), "http" | "https" | "ws" | "wss") => {
+            kept(&url.origin().ascii_serialization())
+        }
+        Ok(url) if matches!(url.scheme(), "data" | "blob") => url.scheme().into(),
+        _ => "other".into(),
     }
 }
 

@@ -11,12 +11,11 @@ use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use std::time::Duration;
 use tower_http::LatencyUnit;
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::{Level, Span};
 
 const REQUEST_ID: &str = "x-request-id";
@@ -31,7 +30,7 @@ pub fn log_requests<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Rout
                 .level(Level::INFO)
                 .latency_unit(LatencyUnit::Micros),
         )
-        .on_failure(log_failure);
+        .on_failure(DefaultOnFailure::new().level(Level::WARN));
     router
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(trace)
@@ -52,16 +51,6 @@ fn request_span(request: &Request) -> Span {
         method = %request.method(),
         path = %path,
     )
-}
-
-/// A 5xx is logged by the response line already; a connection that failed
-/// mid-body is worth a line of its own at the same level.
-fn log_failure(
-    failure: tower_http::classify::ServerErrorsFailureClass,
-    latency: Duration,
-    _span: &Span,
-) {
-    tracing::warn!(%failure, latency_us = latency.as_micros() as u64, "request failed");
 }
 
 /// A request id from outside is kept when it could only be an id (letters,

@@ -95,3 +95,20 @@ fn a_report_without_its_fields_is_kept_as_unknown() {
     );
     assert_eq!(reports[0].blocked, "other");
 }
+
+#[test]
+fn a_user_name_or_password_in_a_url_is_never_kept() {
+    let body = br#"{"csp-report": {"document-uri": "https://pay.example.kg/pay/1",
+        "blocked-uri": "https://user:secret@skimmer.example:8443/c.js",
+        "source-file": "https://user:secret@cdn.example/a.js#x"}}"#;
+    let kept = format!(
+        "{:?}",
+        parse(body)
+            .into_iter()
+            .map(|s| s.into_report(now()))
+            .collect::<Vec<_>>()
+    );
+    assert!(!kept.contains("secret") && !kept.contains("user"), "{kept}");
+    assert!(kept.contains("https://skimmer.example:8443"), "{kept}");
+    assert!(kept.contains("https://cdn.example/a.js"), "{kept}");
+}
