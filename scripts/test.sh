@@ -21,7 +21,11 @@ step "unit, property and integration tests (SQLite and PostgreSQL)"
 # A throwaway PostgreSQL server: the storage and payment tests run on it too.
 source scripts/postgres.sh
 trap postgres_stop EXIT
-cargo test -p domain -p app -p server -p acquirer --features app/ssr
+# Libraries, binaries and test targets, then the doc tests: not the
+# benchmarks' load generators (server/examples), which clippy checks above
+# and bench/ builds in release; linking them for nothing took gigabytes.
+cargo test -p domain -p app -p server -p acquirer --features app/ssr --lib --bins --tests
+cargo test -p domain -p app -p server -p acquirer --features app/ssr --doc
 postgres_stop
 trap - EXIT
 
