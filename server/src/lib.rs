@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod documents;
 pub mod feedback;
+pub mod monitoring;
 pub mod page_integrity;
 pub mod payments;
 pub mod processor;
@@ -23,18 +24,15 @@ pub mod testing;
 pub mod web;
 pub mod webhooks;
 
-use acquirer::client::ClientConfig;
-use acquirer::engine::{Engine, EngineConfig};
+use acquirer::engine::Engine;
 use app::services::Clock;
 use app::services::{SiteSettings, SupportContacts};
 use axum::extract::ConnectInfo;
-use config::{Config, ProcessorKind};
+use config::Config;
 use documents::Documents;
 use feedback::FeedbackDesk;
 use leptos::prelude::LeptosOptions;
 use payments::{Payments, Timings, reconcile_forever};
-use processor::{CardProcessor, GatewayProcessor, SandboxProcessor};
-use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::time::Duration;
 use storage::StoreError;
@@ -62,6 +60,8 @@ pub struct Application {
     pub sandbox: Option<Arc<Engine>>,
     /// The webhook deliverer (tests run its rounds themselves).
     pub courier: Arc<webhooks::Courier>,
+    /// Where `/metrics` is served, when `TOLEM_METRICS_ADDR` asked for it.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     reconcile_every: Duration,
     documents_refresh: Duration,
     /// How long a client may take to send a request's headers.
@@ -111,44 +111,13 @@ impl Application {
         let listener = listen(config.site_addr)?;
         let local_addr = listener.local_addr()?;
 
-        let (processor, sandbox, public_url, notification_key): (Arc<dyn CardProcessor>, _, _, _) =
-            match &config.processor {
-                ProcessorKind::Sandbox => {
-                    let public_url = config.public_url.clone().unwrap_or_default();
-                    let engine = Engine::new(EngineConfig::new(format!(
-                        "{public_url}{}",
-                        processor::ACS_PATH
-                    )));
-                    (
-                        Arc::new(SandboxProcessor::new(engine.clone())),
-                        Some(engine),
-                        public_url,
-                        None,
-                    )
-                }
-                ProcessorKind::Gateway(gateway) => {
-                    // The key leaves its secret type here, for the signing
-                    // client and the notification check, neither of which
-                    // prints it.
-                    let key = gateway.secret.expose_secret().as_bytes();
-                    let client = ClientConfig {
-                        connect_timeout: gateway.connect_timeout,
-                        request_timeout: gateway.request_timeout,
-                        ..ClientConfig::new(gateway.url.clone(), key)
-                    };
-                    let processor = GatewayProcessor::new(client)
-                        .map_err(|e| StartError::Config(e.to_string()))?;
-                    (
-                        Arc::new(processor),
-                        None,
-                        config
-                            .public_url
-                            .clone()
-                            .unwrap_or_else(|| format!("http://{local_addr}")),
-                        Some(key.to_vec()),
-                    )
-                }
-            };
+        let processor::Configured {
+            processor,
+            sandbox,
+            public_url,
+            notification_key,
+            last_answer,
+        } = processor::configured(&config, local_addr).map_err(StartError::Config)?;
         let brand_table = domain::BrandTable::with_elcart_prefix(&config.elcart_prefix)
             .map_err(|e| StartError::Config(format!("TOLEM_ELCART_PREFIX: {e:?}")))?;
         let documents = Documents::load(store.clone(), clock.clone()).await?;
@@ -245,6 +214,7 @@ impl Application {
                 behind_proxy: config.behind_proxy,
                 lookups: abuse::lookups::LookupThrottle::new(&config.abuse),
                 integrity,
+                acquirer: web::AcquirerLink(last_answer),
                 backoffice: backoffice::BackOffice {
                     desk: Arc::new(staff::StaffDesk::new(
                         payments.store.clone(),
@@ -270,7 +240,14 @@ impl Application {
             },
             &config.http,
         );
+        let metrics_addr = match config.metrics_addr {
+            Some(addr) => {
+                Some(monitoring::serve(addr, payments.store.clone(), payments.clock.clone()).await?)
+            }
+            None => None,
+        };
         Ok(Application {
+            metrics_addr,
             listener,
             router,
             payments,

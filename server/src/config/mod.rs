@@ -91,6 +91,9 @@ pub struct Config {
     pub api: ApiSettings,
     /// The back office's sessions and sign-in limits.
     pub staff: StaffSettings,
+    /// Where Prometheus metrics are served (`/metrics`), apart from the
+    /// site; `None`: nowhere, and nothing is recorded.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// Bounds on what clients can hold of the server (`web::limits` applies
@@ -178,6 +181,7 @@ impl Config {
             abuse: crate::abuse::AbuseLimits::off(),
             api: ApiSettings::default(),
             staff: StaffSettings::default(),
+            metrics_addr: None,
         }
     }
 
@@ -190,17 +194,8 @@ impl Config {
     /// [`Config::from_env`] over any lookup of settings by name.
     pub fn from_vars(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let vars = Vars(lookup);
-        let site_addr = vars
-            .get("LEPTOS_SITE_ADDR")
-            .unwrap_or_else(|| "127.0.0.1:3000".into())
-            .trim()
-            .parse()
-            .map_err(|e: std::net::AddrParseError| {
-                ConfigError::new(
-                    "LEPTOS_SITE_ADDR",
-                    format!("must be an address like 127.0.0.1:3000 ({e})"),
-                )
-            })?;
+        let site_addr =
+            address(&vars, "LEPTOS_SITE_ADDR")?.unwrap_or_else(|| ([127, 0, 0, 1], 3000).into());
         let test_mode = vars.flag("TOLEM_TEST_MODE", false)?;
         let processor = processor(&vars, test_mode)?;
         let public_url = match (vars.get("TOLEM_PUBLIC_URL"), &processor) {
@@ -257,6 +252,7 @@ impl Config {
             abuse: abuse::limits(&vars)?,
             api: api::settings(&vars)?,
             staff: staff::settings(&vars)?,
+            metrics_addr: address(&vars, "TOLEM_METRICS_ADDR")?,
         };
         checks::timings(&config)?;
         checks::http_limits(&config)?;
@@ -300,6 +296,20 @@ fn http_limits(vars: &Vars<'_>) -> Result<HttpLimits, ConfigError> {
         )?,
         body_limit: size("TOLEM_BODY_LIMIT_BYTES", default.body_limit)?,
     })
+}
+
+/// An address to listen on, like `127.0.0.1:3000`; `None` when unset.
+fn address(vars: &Vars<'_>, name: &'static str) -> Result<Option<SocketAddr>, ConfigError> {
+    vars.get(name)
+        .map(|value| {
+            value.trim().parse().map_err(|e: std::net::AddrParseError| {
+                ConfigError::new(
+                    name,
+                    format!("must be an address like 127.0.0.1:3000 ({e})"),
+                )
+            })
+        })
+        .transpose()
 }
 
 fn database_url(vars: &Vars<'_>) -> String {

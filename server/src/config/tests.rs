@@ -232,6 +232,7 @@ fn malformed_values_name_their_setting() {
         ("TOLEM_DB_WAIT_MS", "0"),
         ("TOLEM_DEMO_DATA", "sure"),
         ("LEPTOS_SITE_ADDR", "localhost"),
+        ("TOLEM_METRICS_ADDR", "9100"),
     ] {
         assert_eq!(refused(&with(sandbox(), &[(name, value)])), name, "{value}");
     }
@@ -348,4 +349,15 @@ fn the_limits_on_card_testing_are_on_by_default_and_each_can_be_set() {
         !Config::local("sqlite::memory:", ".").abuse.enabled,
         "tests pay from one address"
     );
+}
+
+#[test]
+fn metrics_are_served_only_where_asked() {
+    assert_eq!(parse(&sandbox()).unwrap().metrics_addr, None);
+    let set = parse(&with(
+        sandbox(),
+        &[("TOLEM_METRICS_ADDR", "127.0.0.1:9100")],
+    ))
+    .unwrap();
+    assert_eq!(set.metrics_addr, Some(([127, 0, 0, 1], 9100).into()));
 }

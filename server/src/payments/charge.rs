@@ -50,83 +50,8 @@ impl Payments {
         outcome_of(&existing)
     }
 
-    /// Sends an `authorising` payment to the acquirer and records its answer.
-    async fn authorise_and_settle(
-        &self,
-        id: PaymentId,
-        code: PaymentCode,
-        amount: Money,
-        card: CheckedCard,
-    ) -> Result<ChargeOutcome, ServiceError> {
-        let return_url = format!("{}{}", self.public_url, paths::challenge_return(&id));
-        let answer = self
-            .processor
-            .authorise(Authorisation {
-                order_id: id.as_str(),
-                amount,
-                card: &card,
-                return_url: &return_url,
-            })
-            .await;
-        drop(card);
-        if let Err(error) = &answer {
-            tracing::warn!(payment_id = %id, %error, "acquirer gave no clear answer");
-        }
-        let settlement = Settlement::from_answer(answer, "authorise");
-        let (to, decline) = (settlement.to, settlement.decline);
-        match self
-            .settle_answer(&id, PaymentState::Authorising, settlement)
-            .await
-        {
-            Ok(true) => {
-                // The precise reason of a decline is the operator's; the
-                // citizen reads one message for those that help a tester.
-                tracing::info!(payment_id = %id, code = %code, state = %to, decline = decline.map(|d| d.as_str()), "payment submitted");
-                if to == PaymentState::Declined {
-                    self.guard.saw_decline();
-                }
-                outcome_in(&id, to, decline)
-            }
-            // A notification or another server settled it first: theirs stands.
-            Ok(false) => outcome_of(&self.record(&id).await?.ok_or(ServiceError::Internal)?),
-            Err(error) => {
-                // The acquirer may have charged: reconciliation settles it, and
-                // the citizen waits on the status page rather than being told
-                // (perhaps wrongly) that nothing happened.
-                tracing::error!(payment_id = %id, %error, "could not record the acquirer's answer");
-                Ok(ChargeOutcome::Continue { payment_id: id })
-            }
-        }
-    }
-}
-
-#[async_trait]
-impl PaymentService for Payments {
-    async fn find_request(
-        &self,
-        code: &PaymentCode,
-    ) -> Result<Option<PaymentRequestView>, ServiceError> {
-        let now = self.now();
-        let request = self
-            .store
-            .find_request(code)
-            .await
-            .map_err(internal("find request"))?;
-        Ok(request.map(|r| PaymentRequestView {
-            status: if r.status == RequestStatus::AwaitingPayment && r.expires_at <= now {
-                RequestStatus::Expired
-            } else {
-                r.status
-            },
-            applicant_masked: mask_person_name(&r.applicant_name),
-            code: r.code,
-            service: r.service,
-            amount: r.amount,
-            expires_at: r.expires_at,
-        }))
-    }
-
-    async fn charge(
+    /// A charge from the limits to the acquirer's first answer.
+    async fn charge_card(
         &self,
         code: &PaymentCode,
         idempotency_key: &IdempotencyKey,
@@ -244,6 +169,107 @@ impl PaymentService for Payments {
         })
     }
 
+    /// Sends an `authorising` payment to the acquirer and records its answer.
+    async fn authorise_and_settle(
+        &self,
+        id: PaymentId,
+        code: PaymentCode,
+        amount: Money,
+        card: CheckedCard,
+    ) -> Result<ChargeOutcome, ServiceError> {
+        let return_url = format!("{}{}", self.public_url, paths::challenge_return(&id));
+        let brand = card.number.brand();
+        let answer = self
+            .processor
+            .authorise(Authorisation {
+                order_id: id.as_str(),
+                amount,
+                card: &card,
+                return_url: &return_url,
+            })
+            .await;
+        drop(card);
+        record_answer(brand, &answer);
+        if let Err(error) = &answer {
+            tracing::warn!(payment_id = %id, %error, "acquirer gave no clear answer");
+        }
+        let settlement = Settlement::from_answer(answer, "authorise");
+        let (to, decline) = (settlement.to, settlement.decline);
+        match self
+            .settle_answer(&id, PaymentState::Authorising, settlement)
+            .await
+        {
+            Ok(true) => {
+                // The precise reason of a decline is the operator's; the
+                // citizen reads one message for those that help a tester.
+                tracing::info!(payment_id = %id, code = %code, state = %to, decline = decline.map(|d| d.as_str()), "payment submitted");
+                if to == PaymentState::Declined {
+                    self.guard.saw_decline();
+                }
+                outcome_in(&id, to, decline)
+            }
+            // A notification or another server settled it first: theirs stands.
+            Ok(false) => outcome_of(&self.record(&id).await?.ok_or(ServiceError::Internal)?),
+            Err(error) => {
+                // The acquirer may have charged: reconciliation settles it, and
+                // the citizen waits on the status page rather than being told
+                // (perhaps wrongly) that nothing happened.
+                tracing::error!(payment_id = %id, %error, "could not record the acquirer's answer");
+                Ok(ChargeOutcome::Continue { payment_id: id })
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl PaymentService for Payments {
+    async fn find_request(
+        &self,
+        code: &PaymentCode,
+    ) -> Result<Option<PaymentRequestView>, ServiceError> {
+        let now = self.now();
+        let request = self
+            .store
+            .find_request(code)
+            .await
+            .map_err(internal("find request"))?;
+        Ok(request.map(|r| PaymentRequestView {
+            status: if r.status == RequestStatus::AwaitingPayment && r.expires_at <= now {
+                RequestStatus::Expired
+            } else {
+                r.status
+            },
+            applicant_masked: mask_person_name(&r.applicant_name),
+            code: r.code,
+            service: r.service,
+            amount: r.amount,
+            expires_at: r.expires_at,
+        }))
+    }
+
+    async fn charge(
+        &self,
+        code: &PaymentCode,
+        idempotency_key: &IdempotencyKey,
+        accepted: EditionsShown,
+        card: CheckedCard,
+        client: &Client,
+    ) -> Result<ChargeOutcome, ServiceError> {
+        let started = std::time::Instant::now();
+        let outcome = self
+            .charge_card(code, idempotency_key, accepted, card, client)
+            .await;
+        let outcome_label = match &outcome {
+            Ok(ChargeOutcome::Paid { .. }) => "paid",
+            Ok(ChargeOutcome::Declined { .. }) => "declined",
+            Ok(ChargeOutcome::Continue { .. }) => "continues",
+            Err(_) => "refused",
+        };
+        metrics::histogram!(crate::monitoring::PAYMENT_SECONDS, "outcome" => outcome_label)
+            .record(started.elapsed().as_secs_f64());
+        outcome
+    }
+
     async fn payment_status(
         &self,
         id: &PaymentId,
@@ -309,4 +335,21 @@ impl PaymentService for Payments {
     fn new_idempotency_key(&self) -> IdempotencyKey {
         new_idempotency_key()
     }
+}
+
+/// Counts a payment's first answer by card brand.
+fn record_answer(
+    brand: domain::CardBrand,
+    answer: &Result<crate::processor::Outcome, crate::processor::ProcessorError>,
+) {
+    use crate::processor::{Outcome, ProcessorError};
+    let answer = match answer {
+        Ok(Outcome::Approved { .. }) => "approved",
+        Ok(Outcome::Declined { .. }) => "declined",
+        Ok(Outcome::ChallengeRequired { .. }) => "challenge",
+        Err(ProcessorError::NotProcessed(_)) => "not_processed",
+        Err(ProcessorError::Unknown(_)) => "unknown",
+    };
+    metrics::counter!(crate::monitoring::PAYMENT_ANSWERS, "brand" => brand.as_str(), "answer" => answer)
+        .increment(1);
 }

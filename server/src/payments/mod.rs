@@ -149,6 +149,10 @@ impl Payments {
         {
             Ok(()) => {
                 tracing::info!(payment_id = %id, from = %from, to = %settlement.to, reason = %settlement.reason, "payment moved");
+                if settlement.to.is_final() {
+                    metrics::counter!(crate::monitoring::PAYMENTS, "state" => settlement.to.as_str())
+                        .increment(1);
+                }
                 Ok(true)
             }
             Err(StoreError::StateChanged { .. }) => Ok(false),

@@ -6,9 +6,11 @@
 //! not know": only the first may be shown to the citizen as a failure; the
 //! second is settled by asking the acquirer later (reconciliation).
 
+mod configured;
 mod gateway;
 mod sandbox;
 
+pub use configured::{Configured, configured};
 pub use gateway::GatewayProcessor;
 pub use sandbox::{ACS_PATH, SandboxProcessor};
 

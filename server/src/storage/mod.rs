@@ -13,6 +13,7 @@
 mod agencies;
 mod asked_refunds;
 mod backend;
+mod backlog;
 #[cfg(test)]
 mod busy_tests;
 mod csp_reports;
@@ -46,6 +47,7 @@ use std::sync::Arc;
 pub use agencies::{AgencyRecord, AgencyStore, ApiKeyRecord, WebhookEndpoint, services_text};
 pub use asked_refunds::{AskedRefund, AskedRefunds};
 pub use backend::{Connections, StoreOptions};
+pub use backlog::{Backlog, BacklogStore};
 pub use csp_reports::{CspReport, CspReportStore};
 pub use inbox::{FeedbackInbox, FeedbackItem};
 pub use issued::{
@@ -273,6 +275,7 @@ pub trait PaymentStore:
     + OverviewStore
     + ReceiptLookup
     + CspReportStore
+    + BacklogStore
     + Send
     + Sync
 {

@@ -399,6 +399,14 @@ async fn unsettled_and_abandoned_payments_are_found(postgres: bool) {
     assert_eq!(unsettled.len(), 1, "a stale authorising payment");
     let recent = f.store.unsettled_payments(then, 10).await.unwrap();
     assert!(recent.is_empty(), "not stale yet");
+    // Monitoring's view: one payment waiting, since its record's time.
+    let backlog = f.store.backlog().await.unwrap();
+    assert_eq!(backlog.unsettled_payments, 1);
+    let oldest = backlog.oldest_unsettled.expect("the oldest's time");
+    assert!(
+        (oldest - then).num_seconds().abs() <= 1,
+        "{oldest} against {then}"
+    );
 
     f.store
         .advance(
@@ -435,6 +443,11 @@ async fn unsettled_and_abandoned_payments_are_found(postgres: bool) {
         .await
         .unwrap();
     assert_eq!(f.store.payments_in_state(Expired).await.unwrap().len(), 1);
+    assert_eq!(
+        f.store.backlog().await.unwrap(),
+        crate::storage::Backlog::default(),
+        "nothing waits once it expired"
+    );
     // Expiry frees the code.
     f.store
         .begin_payment(new_payment(&f.code, "p9", "k9"))

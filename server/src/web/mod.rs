@@ -25,6 +25,7 @@ mod pay_arguments;
 mod whole;
 
 pub use headers::SECURITY_HEADERS;
+pub use health::AcquirerLink;
 pub use notifications::NotificationKey;
 
 use crate::config::HttpLimits;
@@ -73,6 +74,8 @@ pub struct AppState {
     pub backoffice: crate::backoffice::BackOffice,
     /// The payment page's manifest and the CSP reports' desk.
     pub integrity: crate::page_integrity::PageIntegrity,
+    /// When the acquirer last answered, for readiness.
+    pub acquirer: AcquirerLink,
 }
 
 impl AppState {
@@ -161,6 +164,7 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
             get(crate::page_integrity::inventory),
         )
         .route("/health", get(health::ready))
+        .route("/health/ready", get(health::ready))
         .route("/health/live", get(health::live))
         .layer(middleware::from_fn(whole::run_to_completion));
     let api = crate::api::router(state.api.clone(), limits);
@@ -176,6 +180,9 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
         .merge(limits::limit_time(never_shed, limits))
         .layer(middleware::from_fn(origin::refuse_cross_site))
         .layer(middleware::from_fn(headers::security_headers))
+        .layer(middleware::from_fn(
+            crate::monitoring::http::record_requests,
+        ))
         .layer(CompressionLayer::new().br(true).gzip(true));
     access_log::log_requests(pages).with_state(state)
 }

@@ -17,6 +17,7 @@ mod helpers;
 mod idempotency;
 mod late_acquirer;
 mod lookup;
+mod monitoring;
 mod overview;
 mod page_integrity;
 mod pay;

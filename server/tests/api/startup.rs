@@ -20,7 +20,7 @@ const GATEWAY: &[(&str, &str)] = &[
 
 /// The server binary with nothing from our environment but `PATH`, a
 /// SQLite file in `dir`, any free port and the given settings.
-fn server(dir: &Path, settings: &[(&str, &str)]) -> Command {
+pub fn server(dir: &Path, settings: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
     command
         .env_clear()
@@ -146,14 +146,33 @@ fn the_gateway_without_a_public_url_is_refused() {
     assert_refused(&settings, "TOLEM_PUBLIC_URL");
 }
 
+/// A free port on this machine, for a server binary to be told.
+pub fn free_port() -> u16 {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    probe.local_addr().unwrap().port()
+}
+
+/// Waits (up to 15 s) until the server at `base` says it is live; panics
+/// if it stopped.
+pub async fn live(child: &mut Child, base: &str) -> bool {
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the server stopped: {status}");
+        }
+        let live = client.get(format!("{base}/health/live")).send().await;
+        if live.is_ok_and(|r| r.status().is_success()) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
 #[tokio::test]
 async fn the_sandbox_in_test_mode_starts_and_says_so_on_its_pages() {
     let dir = tempfile::tempdir().unwrap();
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
-    let address = format!("127.0.0.1:{port}");
+    let address = format!("127.0.0.1:{}", free_port());
     let mut child = server(
         dir.path(),
         &[
@@ -168,18 +187,7 @@ async fn the_sandbox_in_test_mode_starts_and_says_so_on_its_pages() {
     .expect("start the server binary");
     let client = reqwest::Client::new();
     let base = format!("http://{address}");
-    let mut up = false;
-    for _ in 0..300 {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("the server stopped: {status}");
-        }
-        let live = client.get(format!("{base}/health/live")).send().await;
-        if live.is_ok_and(|r| r.status().is_success()) {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let up = live(&mut child, &base).await;
     let home = match up {
         true => client.get(&base).send().await.unwrap().text().await.ok(),
         false => None,
