@@ -1,6 +1,7 @@
-//! Which language a request is answered in: the `lang` cookie set by the
-//! language switch, else the first language of `Accept-Language` we speak,
-//! else Russian.
+//! Which language a request is answered in: the `lang` parameter of its
+//! address (`/documents?lang=ky`, each language's own address for search
+//! engines), else the `lang` cookie set by the language switch, else the
+//! first language of `Accept-Language` we speak, else Russian.
 
 use crate::i18n::Locale;
 use http::request::Parts;
@@ -44,6 +45,25 @@ fn from_cookie(header: &str) -> Option<Locale> {
         .and_then(|(_, value)| parse(value))
 }
 
+fn from_query(query: &str) -> Option<Locale> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .and_then(|(_, value)| parse(value))
+}
+
+/// A query without its `lang` parameter: where the language switch
+/// returns to, so that the language chosen is not overruled by the address.
+pub fn without_language(query: &str) -> String {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some(COOKIE))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 fn from_accept_language(header: &str) -> Option<Locale> {
     let mut ranges: Vec<(f32, &str)> = header
         .split(',')
@@ -66,8 +86,11 @@ fn from_accept_language(header: &str) -> Option<Locale> {
 
 pub fn resolve(parts: &Parts) -> Locale {
     let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    header(http::header::COOKIE)
-        .and_then(from_cookie)
+    parts
+        .uri
+        .query()
+        .and_then(from_query)
+        .or_else(|| header(http::header::COOKIE).and_then(from_cookie))
         .or_else(|| header(http::header::ACCEPT_LANGUAGE).and_then(from_accept_language))
         .unwrap_or(Locale::ru)
 }
@@ -100,6 +123,25 @@ mod tests {
         );
         assert_eq!(from_accept_language("en-GB,en;q=0.8"), Some(Locale::en));
         assert_eq!(from_accept_language("fr, de"), None);
+    }
+
+    #[test]
+    fn the_address_names_a_language_and_the_switch_forgets_it() {
+        assert_eq!(from_query("code=1&lang=ky"), Some(Locale::ky));
+        assert_eq!(from_query("language=ky"), None);
+        assert_eq!(without_language("?code=1&lang=ky"), "code=1");
+        assert_eq!(without_language("lang=en"), "");
+        let parts = http::Request::get("/documents?lang=en")
+            .header(http::header::COOKIE, "lang=ky")
+            .body(())
+            .unwrap()
+            .into_parts()
+            .0;
+        assert_eq!(
+            resolve(&parts),
+            Locale::en,
+            "the address wins over the cookie"
+        );
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub fn FeedbackPage() -> impl IntoView {
             })
             .collect_view();
         view! {
-            <div class="error-summary" role="alert" tabindex="-1">
+            <div class="error-summary" role="alert" tabindex="-1" autofocus>
                 <h2>{td_string!(locale, error_summary_title)}</h2>
                 <ul>{items}</ul>
             </div>

@@ -39,7 +39,7 @@ pub fn SiteHeader() -> impl IntoView {
     let locale = lang::current();
     let location = use_location();
     let search = location.search.get_untracked();
-    let here = match search.trim_start_matches('?') {
+    let here = match lang::without_language(&search).as_str() {
         "" => location.pathname.get_untracked(),
         query => format!("{}?{query}", location.pathname.get_untracked()),
     };

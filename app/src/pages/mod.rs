@@ -6,6 +6,7 @@
 //! goes through `crate::http`; the helpers here say "not found" or "not now"
 //! the same way on every page.
 
+mod alternates;
 mod contacts;
 mod documents;
 mod feedback;
@@ -41,6 +42,7 @@ pub fn App() -> impl IntoView {
         // What a search engine shows under the site's name, in the page's language.
         <leptos_meta::Meta name="description" content=td_string!(locale, meta_description)/>
         <Router>
+            <alternates::LanguageVersions/>
             <a class="skip-link" href="#main">{td_string!(locale, skip_to_content)}</a>
             <layout::TestModeBanner/>
             <layout::SiteHeader/>

@@ -60,6 +60,9 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
     let text = StoredValue::new(text);
     let table = StoredValue::new(table);
     let form = RwSignal::new(values.clone());
+    // A form the server sent back with errors puts its summary in focus
+    // at once, without script (`autofocus`), so a screen reader reads it.
+    let summary_autofocus = !errors.is_empty();
     let errors = RwSignal::new(errors);
     let notice = RwSignal::new(notice);
     let busy = RwSignal::new(false);
@@ -204,6 +207,7 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                 class="error-summary"
                 role="alert"
                 tabindex="-1"
+                autofocus=summary_autofocus
                 node_ref=summary_ref
                 hidden=move || errors.with(|e| e.is_empty())
             >
@@ -296,7 +300,10 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                 </div>
             </div>
 
-            <fieldset class=move || field_class(Field::Expiry) aria-describedby="expiry-hint">
+            <fieldset
+                class=move || field_class(Field::Expiry)
+                aria-describedby=described_by(Field::Expiry, "expiry-hint", "expiry-error")
+            >
                 <legend>{text.with_value(|t| t.expiry_label.clone())}</legend>
                 <p class="hint" id="expiry-hint">{text.with_value(|t| t.expiry_hint.clone())}</p>
                 {error_line(Field::Expiry, "expiry-error")}
@@ -313,6 +320,7 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                             size="2"
                             value=values.exp_month.clone()
                             aria-invalid=invalid(Field::Expiry)
+                            aria-describedby=described_by(Field::Expiry, "expiry-hint", "expiry-error")
                             on:input=move |ev| form.update(|v| v.exp_month = event_target_value(&ev))
                             on:blur=move |_| recheck(Field::Expiry)
                         />
@@ -329,6 +337,7 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                             size="4"
                             value=values.exp_year.clone()
                             aria-invalid=invalid(Field::Expiry)
+                            aria-describedby=described_by(Field::Expiry, "expiry-hint", "expiry-error")
                             on:input=move |ev| form.update(|v| v.exp_year = event_target_value(&ev))
                             on:blur=move |_| recheck(Field::Expiry)
                         />

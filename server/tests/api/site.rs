@@ -212,3 +212,45 @@ async fn every_page_describes_the_site_in_its_language() {
         }
     }
 }
+
+/// Each language's version has an address of its own (`?lang=`), which
+/// every page names for search engines; the switch leaves it behind.
+#[tokio::test]
+async fn every_page_names_its_address_in_each_language() {
+    let app = TestApp::spawn().await;
+    let site = app.address.clone();
+    for path in ["/", "/pay/11202600000009", "/documents/privacy-policy"] {
+        let (status, html) = app.get_html(&format!("{path}?lang=ky")).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            html.contains(r#"<html lang="ky""#),
+            "{path}: the address chose Kyrgyz"
+        );
+        assert!(
+            html.contains(&format!(
+                r#"<link href="{site}{path}?lang=ky" rel="canonical">"#
+            )),
+            "{path}: {html}"
+        );
+        for tag in ["ru", "ky", "en"] {
+            assert!(
+                html.contains(&format!(
+                    r#"<link href="{site}{path}?lang={tag}" hreflang="{tag}" rel="alternate">"#
+                )),
+                "{path} {tag}: {html}"
+            );
+        }
+        assert!(
+            html.contains(&format!(
+                r#"<link href="{site}{path}" hreflang="x-default" rel="alternate">"#
+            )),
+            "{path}: {html}"
+        );
+        // The switch returns to the page without the address's language.
+        let back = app::paths::language("ru", path);
+        assert!(
+            html.contains(&back.replace('&', "&amp;")),
+            "{path}: {back} in {html}"
+        );
+    }
+}
