@@ -14,6 +14,10 @@
 //! - `hangups --address A --connections C --seconds S`: clients that send a
 //!   request (whole, or cut anywhere) and reset the connection after 0 to 5
 //!   ms, as phones losing signal do;
+//! - `ssr --address A --connections C --seconds S --paths P1,P2,...`: each
+//!   page rendered by the server for S seconds, then axum in this process
+//!   serving that page's very bytes from memory for as long (the ceiling);
+//!   prints both rates and their ratio (`bench/ssr.sh`);
 //! - `check --address A --codes N`: every page type answers 200 within one
 //!   second (a lookup, a pay page, a payment, its receipt, a document,
 //!   readiness).
@@ -241,8 +245,13 @@ fn print_tally(title: &str, tally: &Pages, wall: Duration) -> f64 {
 }
 
 /// The machine's ceiling in this run: the same connections against axum
-/// serving the policy page's bytes from memory.
-async fn ceiling(page: String, connections: usize, seconds: u64) -> Result<f64, BoxError> {
+/// serving `page`'s bytes from memory.
+async fn ceiling(
+    page: String,
+    connections: usize,
+    seconds: u64,
+    label: &str,
+) -> Result<f64, BoxError> {
     // The server's own backlog, so that both take bursts of connects alike.
     let socket = tokio::net::TcpSocket::new_v4()?;
     socket.bind(([127, 0, 0, 1], 0).into())?;
@@ -267,11 +276,7 @@ async fn ceiling(page: String, connections: usize, seconds: u64) -> Result<f64, 
     })
     .await;
     server.abort();
-    Ok(print_tally(
-        "ceiling: axum serving the policy page's bytes",
-        &run.tally,
-        run.wall,
-    ))
+    Ok(print_tally(label, &run.tally, run.wall))
 }
 
 async fn mixed(args: &Args) -> Result<(), BoxError> {
@@ -315,11 +320,69 @@ async fn mixed(args: &Args) -> Result<(), BoxError> {
         .get("/documents/privacy-policy")
         .await?
         .body;
-    let ceiling = ceiling(page, connections, seconds.min(10)).await?;
+    let ceiling = ceiling(
+        page,
+        connections,
+        seconds.min(10),
+        "ceiling: axum serving the policy page's bytes",
+    )
+    .await?;
     println!(
         "  ratio of the mixed load to the ceiling: {:.2}",
         rate / ceiling
     );
+    Ok(())
+}
+
+/// Each page as the server renders it, beside its own bytes served
+/// statically, with the same connections in the same run.
+async fn ssr(args: &Args) -> Result<(), BoxError> {
+    let address = args.address()?;
+    let connections = args.number("--connections", 64)?;
+    let seconds = args.number("--seconds", 10)? as u64;
+    let client = Arc::new(Connections::new(address));
+    let mut ratios = Vec::new();
+    for path in args.value("--paths")?.split(',') {
+        let page = client.get(path).await?;
+        if page.status != 200 {
+            return Err(format!("{path} answered {}", page.status).into());
+        }
+        let load = client.clone();
+        let target = path.to_string();
+        let run = closed_loop(connections, for_seconds(seconds), move |_| {
+            let client = load.clone();
+            let path = target.clone();
+            async move {
+                let result = client.get(&path).await.and_then(|a| ok("page", a));
+                ("page".to_string(), result)
+            }
+        })
+        .await;
+        let rendered = print_tally(
+            &format!("{path}: rendered by the server, {} bytes", page.body.len()),
+            &run.tally,
+            run.wall,
+        );
+        let ceiling = ceiling(
+            page.body,
+            connections,
+            seconds,
+            &format!("{path}: the same bytes from axum"),
+        )
+        .await?;
+        ratios.push((path.to_string(), rendered, ceiling));
+    }
+    println!();
+    println!(
+        "{:<28} {:>12} {:>12} {:>7}",
+        "page", "rendered/s", "static/s", "ratio"
+    );
+    for (path, rendered, ceiling) in ratios {
+        println!(
+            "{path:<28} {rendered:>12.0} {ceiling:>12.0} {:>7.3}",
+            rendered / ceiling
+        );
+    }
     Ok(())
 }
 
@@ -444,6 +507,10 @@ async fn main() -> Result<(), BoxError> {
         Some("mixed") => mixed(&args).await,
         Some("hangups") => hangups(&args).await,
         Some("check") => check(&args).await,
-        _ => Err("usage: load seed|mixed|hangups|check [options]; see bench/load.sh".into()),
+        Some("ssr") => ssr(&args).await,
+        _ => Err(
+            "usage: load seed|mixed|hangups|check|ssr [options]; see bench/load.sh, bench/ssr.sh"
+                .into(),
+        ),
     }
 }
