@@ -340,9 +340,11 @@ async fn ssr(args: &Args) -> Result<(), BoxError> {
     let address = args.address()?;
     let connections = args.number("--connections", 64)?;
     let seconds = args.number("--seconds", 10)? as u64;
-    let client = Arc::new(Connections::new(address));
     let mut ratios = Vec::new();
     for path in args.value("--paths")?.split(',') {
+        // Connections of its own: the last page's sat idle through its
+        // ceiling, past the server's idle timeout, and were closed.
+        let client = Arc::new(Connections::new(address));
         let page = client.get(path).await?;
         if page.status != 200 {
             return Err(format!("{path} answered {}", page.status).into());
