@@ -73,6 +73,26 @@ pub enum Field {
 impl Field {
     pub const ALL: [Field; 4] = [Field::Cardholder, Field::Number, Field::Expiry, Field::Cvv];
 
+    /// The field's place in the form, from 0.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The field's name in the form's `data-errors` attribute, which the
+    /// island reads in the browser.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Cardholder => "cardholder",
+            Field::Number => "number",
+            Field::Expiry => "expiry",
+            Field::Cvv => "cvv",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|field| field.name() == name)
+    }
+
     /// The `id` of the input the error summary links to.
     pub fn input_id(self) -> &'static str {
         match self {

@@ -105,28 +105,6 @@ pub fn check_card_form(
     }
 }
 
-/// Puts `field`'s error (or none) into `list`, which is in the form's order
-/// (the checks, here and on the server, list errors field by field) and
-/// stays so: the new error goes before the first error of a later field.
-/// Inserted in place rather than sorted, so the bundle has no sorting code.
-pub fn set_field_error(list: &mut Vec<FieldError>, field: Field, key: Option<&str>) {
-    list.retain(|e| e.field != field);
-    if let Some(key) = key {
-        let rank = |f: Field| Field::ALL.iter().position(|g| *g == f);
-        let at = list
-            .iter()
-            .position(|e| rank(e.field) > rank(field))
-            .unwrap_or(list.len());
-        list.insert(
-            at,
-            FieldError {
-                field,
-                key: key.to_string(),
-            },
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,41 +177,5 @@ mod tests {
         for e in errors {
             assert!(!e.key.contains("4111"));
         }
-    }
-
-    fn fields(list: &[FieldError]) -> Vec<(Field, &str)> {
-        list.iter().map(|e| (e.field, e.key.as_str())).collect()
-    }
-
-    #[test]
-    fn a_field_error_takes_its_place_in_the_form_order() {
-        let mut list = Vec::new();
-        set_field_error(&mut list, Field::Cvv, Some("cvv_empty"));
-        set_field_error(&mut list, Field::Cardholder, Some("name_empty"));
-        set_field_error(&mut list, Field::Expiry, Some("expiry_empty"));
-        set_field_error(&mut list, Field::Number, Some("card_number_empty"));
-        assert_eq!(
-            fields(&list),
-            [
-                (Field::Cardholder, "name_empty"),
-                (Field::Number, "card_number_empty"),
-                (Field::Expiry, "expiry_empty"),
-                (Field::Cvv, "cvv_empty"),
-            ]
-        );
-        set_field_error(&mut list, Field::Number, Some("card_number_luhn"));
-        set_field_error(&mut list, Field::Expiry, None);
-        assert_eq!(
-            fields(&list),
-            [
-                (Field::Cardholder, "name_empty"),
-                (Field::Number, "card_number_luhn"),
-                (Field::Cvv, "cvv_empty"),
-            ]
-        );
-        set_field_error(&mut list, Field::Cardholder, None);
-        set_field_error(&mut list, Field::Cvv, None);
-        set_field_error(&mut list, Field::Number, None);
-        assert!(list.is_empty());
     }
 }

@@ -22,16 +22,29 @@ pub fn message(locale: Locale, key: &str) -> String {
     }
 }
 
-/// What the card form may have to say, and so what its island receives:
-/// every error of the card checks, every decline, every outcome of paying.
-pub fn card_form_messages() -> Vec<Msg> {
+/// What the card form's checks can say in the browser, and so what the pay
+/// page hands its island: every error of the card checks and the generic
+/// error.
+pub fn card_check_messages() -> Vec<Msg> {
     let mut keys: Vec<&'static str> = Vec::new();
     keys.extend(CardNumberError::ALL.iter().map(|e| e.key()));
     keys.extend(ExpiryError::ALL.iter().map(|e| e.key()));
     keys.extend(CvvError::ALL.iter().map(|e| e.key()));
     keys.extend(CardholderNameError::ALL.iter().map(|e| e.key()));
-    keys.extend(DeclineReason::ALL.iter().map(|r| r.key()));
     let mut messages: Vec<Msg> = keys.into_iter().filter_map(Msg::from_key).collect();
+    messages.push(Msg::InternalError);
+    messages
+}
+
+/// What the card form may have to say when the server renders it: every
+/// error of the card checks, every decline, every outcome of paying.
+pub fn card_form_messages() -> Vec<Msg> {
+    let mut messages = card_check_messages();
+    messages.extend(
+        DeclineReason::ALL
+            .iter()
+            .filter_map(|reason| Msg::from_key(reason.key())),
+    );
     messages.extend([
         Msg::PayStaleForm,
         Msg::PayInProgress,
@@ -39,7 +52,6 @@ pub fn card_form_messages() -> Vec<Msg> {
         Msg::PayBusy,
         Msg::PayTooManyAttempts,
         Msg::EditionChangedNotice,
-        Msg::InternalError,
         Msg::ErrorSummaryTitle,
         Msg::LookupUnknown,
         Msg::LookupPaid,

@@ -8,10 +8,11 @@ use super::{found, problem, unavailable};
 use crate::api::CardFormValues;
 use crate::card_form::NumberEnding;
 use crate::i18n::*;
-use crate::messages::{Msg, card_form_messages};
+use crate::messages::{Msg, card_check_messages, card_form_messages};
 use crate::pay::FormAgain;
 use crate::pay::flow::not_payable;
 use crate::pay::island::{CardForm, CardFormSetup, CardFormText};
+use crate::pay::text::{BRAND, CardFormMessages, PROCESSING, SUBMIT};
 use crate::services::{Services, current_month};
 use crate::{format, lang, paths};
 use domain::{DocumentKind, EditionsInForce, IdempotencyKey, PaymentCode};
@@ -30,6 +31,24 @@ pub struct PostedPayment {
     pub again: FormAgain,
 }
 
+/// Key and text of `messages` and of the labels the island changes.
+fn keyed(locale: Locale, messages: Vec<Msg>) -> Vec<(String, String)> {
+    let labels = [
+        (SUBMIT, td_string!(locale, submit_payment)),
+        (PROCESSING, td_string!(locale, processing)),
+        (BRAND, td_string!(locale, brand_label)),
+    ];
+    labels
+        .into_iter()
+        .map(|(key, text)| (key.to_string(), text.to_string()))
+        .chain(
+            messages
+                .into_iter()
+                .map(|msg| (msg.key().to_string(), msg.text(locale).to_string())),
+        )
+        .collect()
+}
+
 fn card_form_text(locale: Locale) -> CardFormText {
     CardFormText {
         cardholder_label: td_string!(locale, cardholder_label).into(),
@@ -42,14 +61,8 @@ fn card_form_text(locale: Locale) -> CardFormText {
         year_label: td_string!(locale, year_label).into(),
         cvv_label: td_string!(locale, cvv_label).into(),
         cvv_hint: td_string!(locale, cvv_hint).into(),
-        brand_label: td_string!(locale, brand_label).into(),
-        submit: td_string!(locale, submit_payment).into(),
-        processing: td_string!(locale, processing).into(),
         summary_title: td_string!(locale, error_summary_title).into(),
-        messages: card_form_messages()
-            .into_iter()
-            .map(|msg| (msg.key().to_string(), msg.text(locale).to_string()))
-            .collect(),
+        messages: keyed(locale, card_form_messages()),
     }
 }
 
@@ -123,12 +136,16 @@ async fn pay_page(
         elcart_prefix: services.settings.elcart_prefix.clone(),
         today: current_month(services.settings.now()),
     };
+    // The island takes its setup from here on the server (and from the page
+    // in the browser): it has no props.
+    provide_context(setup);
     view! {
         <RequestSummary request/>
         <section class="pay" aria-labelledby="pay-heading">
             <h2 id="pay-heading">{td_string!(locale, card_details_heading)}</h2>
             <p>{td_string!(locale, pay_intro)}</p>
-            <CardForm setup/>
+            <CardForm/>
+            <CardFormMessages messages=keyed(locale, card_check_messages())/>
             <Consent editions/>
         </section>
     }

@@ -1,23 +1,26 @@
 //! The only interactive part of the site: the card form. It is rendered on the
 //! server like any other markup (so it works without JavaScript) and, where
 //! WebAssembly runs, checks each field as the citizen leaves it, shows the
-//! card brand, groups the number in fours and submits through the `pay`
-//! server function without sending anything while a check fails; what
-//! follows a submit is [`super::next_step`]'s to say.
+//! card brand and groups the number in fours. A submit whose checks fail
+//! sends nothing; one whose checks pass goes on as the browser's own form
+//! post, exactly as without JavaScript, so the bundle carries no client for
+//! the server's functions. The server hands the island its setup through
+//! context, and in the browser it reads it back from the page
+//! (`super::from_page`), so it has no props to serialize.
 
+use super::attributes;
+use super::text::{BRAND, PROCESSING, SUBMIT};
 use crate::api::{CardFormValues, Field, FieldError};
-use crate::card_form::{brand_hint, check_card_form, check_field, set_field_error};
+use crate::card_form::{brand_hint, check_card_form, check_field};
 use domain::{BrandTable, YearMonth};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 pub use super::text::CardFormText;
 
 /// Everything the server knows when it renders the form.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(Serialize))]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CardFormSetup {
-    /// Where the form posts when JavaScript is off.
+    /// Where the form posts.
     pub action: String,
     /// What the citizen typed before: never the card number or the CVV.
     pub values: CardFormValues,
@@ -33,19 +36,33 @@ pub struct CardFormSetup {
     pub today: YearMonth,
 }
 
-/// The props are written into the page (`data-props`) by server rendering
-/// only. In the browser the island macro still serializes them again after
-/// reading them, into a string that hydration never reads: that copy is
-/// left empty, so the bundle carries no serializer for the form's setup.
-#[cfg(not(feature = "ssr"))]
-impl Serialize for CardFormSetup {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_unit()
+impl Default for CardFormSetup {
+    fn default() -> Self {
+        CardFormSetup {
+            action: String::new(),
+            values: CardFormValues::default(),
+            number_note: None,
+            errors: Vec::new(),
+            notice: None,
+            text: CardFormText::default(),
+            elcart_prefix: String::new(),
+            today: YearMonth { year: 0, month: 1 },
+        }
+    }
+}
+
+impl CardFormSetup {
+    /// On the server, what the pay page provided; in the browser, the page.
+    fn current() -> CardFormSetup {
+        #[cfg(feature = "ssr")]
+        return use_context::<CardFormSetup>().unwrap_or_default();
+        #[cfg(not(feature = "ssr"))]
+        return super::from_page::setup();
     }
 }
 
 #[island]
-pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
+pub fn CardForm() -> impl IntoView {
     let CardFormSetup {
         action,
         values,
@@ -55,7 +72,9 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
         text,
         elcart_prefix,
         today,
-    } = setup;
+    } = CardFormSetup::current();
+    let errors_attribute = attributes::write_errors(&errors);
+    let today_attribute = attributes::write_month(today);
     let table = BrandTable::with_elcart_prefix(&elcart_prefix).unwrap_or_default();
     let text = StoredValue::new(text);
     let table = StoredValue::new(table);
@@ -63,30 +82,27 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
     // A form the server sent back with errors puts its summary in focus
     // at once, without script (`autofocus`), so a screen reader reads it.
     let summary_autofocus = !errors.is_empty();
-    let errors = RwSignal::new(errors);
+    // One signal a field: its error's key, if any.
+    let errors = Field::ALL.map(|field| {
+        RwSignal::new(
+            errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.key.clone()),
+        )
+    });
+    let error_of = move |field: Field| errors[field.index()];
     let notice = RwSignal::new(notice);
     let busy = RwSignal::new(false);
-    // Effects run only in the browser: the flag tells tests (and CSS) that
-    // the checks are live.
-    let ready = RwSignal::new(false);
-    Effect::new(move |_| ready.set(true));
     let summary_ref = NodeRef::<leptos::html::Div>::new();
-    let cvv_ref = NodeRef::<leptos::html::Input>::new();
-    let form_ref = NodeRef::<leptos::html::Form>::new();
 
     let message = move |key: &str| text.with_value(|t| t.message(key));
-    let error_for = move |field: Field| {
-        errors.with(|list| {
-            list.iter()
-                .find(|e| e.field == field)
-                .map(|e| e.key.clone())
-        })
-    };
+    let error_for = move |field: Field| error_of(field).get();
     let recheck = move |field: Field| {
         let key = form.with_untracked(|values| {
             table.with_value(|table| check_field(field, values, table, today))
         });
-        errors.update(|list| set_field_error(list, field, key));
+        error_of(field).set(key.map(String::from));
     };
     let brand = move || {
         form.with(|values| table.with_value(|table| brand_hint(&values.number, table)))
@@ -94,68 +110,61 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
     };
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
         if busy.get_untracked() {
+            ev.prevent_default();
             return;
         }
-        let values = form.get_untracked();
-        let checked = table.with_value(|table| check_card_form(&values, table, today));
+        let checked =
+            form.with_untracked(|values| table.with_value(|t| check_card_form(values, t, today)));
         if let Err(found) = checked {
-            errors.set(found);
+            ev.prevent_default();
+            for field in Field::ALL {
+                let key = found.iter().find(|e| e.field == field);
+                error_of(field).set(key.map(|e| e.key.clone()));
+            }
             notice.set(None);
             if let Some(summary) = summary_ref.get_untracked() {
                 let _ = summary.focus();
             }
             return;
         }
-        errors.set(Vec::new());
-        notice.set(None);
+        // The checks pass: the browser posts the form itself and the server
+        // answers with the next page (the bank's, the receipt, or this form
+        // again with its notice). The button says so meanwhile.
         busy.set(true);
-        leptos::task::spawn_local(async move {
-            let outcome = super::pay(values).await;
-            let again = match super::next_step(&outcome) {
-                super::NextStep::GoTo(url) => {
-                    if let Some(window) = web_sys::window() {
-                        let _ = window.location().set_href(&url);
-                    }
-                    return;
-                }
-                super::NextStep::FormAgain(again) => again,
-            };
-            if again.reload {
-                // The server must show the new editions: post the form as a
-                // browser without JavaScript would, and it answers with the
-                // page, the notice and everything typed but the CVV. The
-                // editions posted are still the old ones, so nothing is charged.
-                if let Some(form) = form_ref.get_untracked() {
-                    let _ = form.submit();
-                }
-                return;
-            }
-            if let Some(next_key) = again.next_key {
-                form.update(|values| values.idempotency_key = next_key.into());
-            }
-            // Whatever happened, the CVV is not kept for another attempt.
-            form.update(|values| values.cvv = Default::default());
-            if let Some(cvv) = cvv_ref.get_untracked() {
-                cvv.set_value("");
-            }
-            notice.set(again.notice.map(|key| message(&key)));
-            if !again.errors.is_empty() {
-                errors.set(again.errors);
-                if let Some(summary) = summary_ref.get_untracked() {
-                    let _ = summary.focus();
-                }
-            }
-            busy.set(false);
-        });
     };
+    // Back from the bank's page, the browser may restore this page as it was
+    // left: with the button still busy.
+    let _ = window_event_listener(leptos::ev::pageshow, move |_| busy.set(false));
 
+    // One closure type for every field's blur, so its event code is
+    // compiled once.
+    let left = move |field: Field| move |_: leptos::ev::FocusEvent| recheck(field);
+    // The summary lists the errors in the form's order, one slot a field.
+    let summary_item = move |field: Field| {
+        move || {
+            error_for(field).map(|key| {
+                let href = ["#", field.input_id()].concat();
+                view! {
+                    <li>
+                        <a href=href>{message(&key)}</a>
+                    </li>
+                }
+            })
+        }
+    };
+    // What a field's input changes in the form, one closure type for all
+    // but the number's.
+    let typed = move |slot: fn(&mut CardFormValues, String)| {
+        move |ev: leptos::ev::Event| form.update(|values| slot(values, event_target_value(&ev)))
+    };
     let field_class = move |field: Field| {
-        if error_for(field).is_some() {
-            "field field-invalid"
-        } else {
-            "field"
+        move || {
+            if error_for(field).is_some() {
+                "field field-invalid"
+            } else {
+                "field"
+            }
         }
     };
     let error_line = move |field: Field, id: &'static str| {
@@ -168,7 +177,7 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
     let described_by = move |field: Field, hint: &'static str, error: &'static str| {
         move || {
             if error_for(field).is_some() {
-                format!("{hint} {error}")
+                [hint, " ", error].concat()
             } else {
                 hint.to_string()
             }
@@ -182,8 +191,9 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
             action=action
             class="card-form"
             novalidate
-            node_ref=form_ref
-            data-ready=move || ready.get().then_some("true")
+            data-errors=errors_attribute
+            data-today=today_attribute
+            data-elcart=elcart_prefix
             on:submit=on_submit
         >
             <input type="hidden" name="code" value=values.code.clone()/>
@@ -200,7 +210,6 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
             <input
                 type="hidden"
                 name="idempotency_key"
-                prop:value=move || form.with(|v| v.idempotency_key.clone())
                 value=values.idempotency_key.clone()
             />
             <div
@@ -209,31 +218,21 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                 tabindex="-1"
                 autofocus=summary_autofocus
                 node_ref=summary_ref
-                hidden=move || errors.with(|e| e.is_empty())
+                hidden=move || errors.iter().all(|e| e.with(Option::is_none))
             >
                 <h2>{text.with_value(|t| t.summary_title.clone())}</h2>
                 <ul>
-                    {move || {
-                        errors
-                            .get()
-                            .into_iter()
-                            .map(|e| {
-                                let href = format!("#{}", e.field.input_id());
-                                view! {
-                                    <li>
-                                        <a href=href>{message(&e.key)}</a>
-                                    </li>
-                                }
-                            })
-                            .collect_view()
-                    }}
+                    {summary_item(Field::Cardholder)}
+                    {summary_item(Field::Number)}
+                    {summary_item(Field::Expiry)}
+                    {summary_item(Field::Cvv)}
                 </ul>
             </div>
             <p class="notice" role="status" hidden=move || notice.with(|n| n.is_none())>
                 {move || notice.get()}
             </p>
 
-            <div class=move || field_class(Field::Cardholder)>
+            <div class=field_class(Field::Cardholder)>
                 <label for="cardholder">{text.with_value(|t| t.cardholder_label.clone())}</label>
                 <p class="hint" id="cardholder-hint">
                     {text.with_value(|t| t.cardholder_hint.clone())}
@@ -250,12 +249,12 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                     value=values.cardholder.clone()
                     aria-describedby=described_by(Field::Cardholder, "cardholder-hint", "cardholder-error")
                     aria-invalid=invalid(Field::Cardholder)
-                    on:input=move |ev| form.update(|v| v.cardholder = event_target_value(&ev))
-                    on:blur=move |_| recheck(Field::Cardholder)
+                    on:input=typed(|v, typed| v.cardholder = typed)
+                    on:blur=left(Field::Cardholder)
                 />
             </div>
 
-            <div class=move || field_class(Field::Number)>
+            <div class=field_class(Field::Number)>
                 <label for="card-number">{text.with_value(|t| t.number_label.clone())}</label>
                 <p class="hint" id="card-number-hint">
                     {text.with_value(|t| t.number_hint.clone())}
@@ -287,13 +286,13 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                             }
                             form.update(|v| v.number = grouped.into());
                         }
-                        on:blur=move |_| recheck(Field::Number)
+                        on:blur=left(Field::Number)
                     />
                     <span class="brand" aria-live="polite" data-brand=move || brand().unwrap_or("")>
                         {move || {
                             brand()
                                 .map(|name| {
-                                    format!("{}: {name}", text.with_value(|t| t.brand_label.clone()))
+                                    [message(BRAND).as_str(), ": ", name].concat()
                                 })
                         }}
                     </span>
@@ -301,7 +300,7 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
             </div>
 
             <fieldset
-                class=move || field_class(Field::Expiry)
+                class=field_class(Field::Expiry)
                 aria-describedby=described_by(Field::Expiry, "expiry-hint", "expiry-error")
             >
                 <legend>{text.with_value(|t| t.expiry_label.clone())}</legend>
@@ -321,8 +320,8 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                             value=values.exp_month.clone()
                             aria-invalid=invalid(Field::Expiry)
                             aria-describedby=described_by(Field::Expiry, "expiry-hint", "expiry-error")
-                            on:input=move |ev| form.update(|v| v.exp_month = event_target_value(&ev))
-                            on:blur=move |_| recheck(Field::Expiry)
+                            on:input=typed(|v, typed| v.exp_month = typed)
+                            on:blur=left(Field::Expiry)
                         />
                     </div>
                     <div>
@@ -338,14 +337,14 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                             value=values.exp_year.clone()
                             aria-invalid=invalid(Field::Expiry)
                             aria-describedby=described_by(Field::Expiry, "expiry-hint", "expiry-error")
-                            on:input=move |ev| form.update(|v| v.exp_year = event_target_value(&ev))
-                            on:blur=move |_| recheck(Field::Expiry)
+                            on:input=typed(|v, typed| v.exp_year = typed)
+                            on:blur=left(Field::Expiry)
                         />
                     </div>
                 </div>
             </fieldset>
 
-            <div class=move || field_class(Field::Cvv)>
+            <div class=field_class(Field::Cvv)>
                 <label for="cvv">{text.with_value(|t| t.cvv_label.clone())}</label>
                 <p class="hint" id="cvv-hint">{text.with_value(|t| t.cvv_hint.clone())}</p>
                 {error_line(Field::Cvv, "cvv-error")}
@@ -357,21 +356,16 @@ pub fn CardForm(setup: CardFormSetup) -> impl IntoView {
                     autocomplete="cc-csc"
                     maxlength="4"
                     size="4"
-                    node_ref=cvv_ref
                     aria-describedby=described_by(Field::Cvv, "cvv-hint", "cvv-error")
                     aria-invalid=invalid(Field::Cvv)
-                    on:input=move |ev| form.update(|v| v.cvv = event_target_value(&ev).into())
-                    on:blur=move |_| recheck(Field::Cvv)
+                    on:input=typed(|v, typed| v.cvv = typed.into())
+                    on:blur=left(Field::Cvv)
                 />
             </div>
 
             <button type="submit" class="button" disabled=move || busy.get()>
                 {move || {
-                    if busy.get() {
-                        text.with_value(|t| t.processing.clone())
-                    } else {
-                        text.with_value(|t| t.submit.clone())
-                    }
+                    message(if busy.get() { PROCESSING } else { SUBMIT })
                 }}
             </button>
         </form>

@@ -1,14 +1,18 @@
-//! Paying: the card form's island ([`island`]) and its texts (`text`), the
-//! `pay` server function it calls and whose body the no-JavaScript form
-//! post runs too ([`flow`], server only), and the one rule from the outcome of a submit to what
-//! happens next ([`next`]), which the island, the no-JS handler and the pay
-//! page all follow.
+//! Paying: the card form's island ([`island`]), its texts ([`text`]) and
+//! what it reads back from the page in the browser (`attributes`,
+//! `from_page`); the `pay` server function, the form's JSON twin for scripts
+//! and load generators, whose body the form post runs too ([`flow`], server
+//! only); and the one rule from the outcome of a submit to what happens next
+//! ([`next`]), which the form post, the JSON call and the pay page follow.
 
+mod attributes;
 #[cfg(feature = "ssr")]
 pub mod flow;
+#[cfg(not(feature = "ssr"))]
+mod from_page;
 pub mod island;
 pub mod next;
-mod text;
+pub mod text;
 
 pub use next::{FormAgain, NextStep, next_step};
 
@@ -16,10 +20,8 @@ use crate::api::{CardFormValues, PayError, PayResult};
 use leptos::prelude::*;
 
 /// Checks the card form again on the server, charges the card and records the
-/// payment. The browser calls it after its own checks pass; the no-JavaScript
-/// form post runs the same body through the server's form handler.
-// JSON both ways: the island already needs serde_json for its props, so a
-// URL-encoded request would add a second serialiser to the bundle.
+/// payment, answering in JSON; the pay form's post runs the same body through
+/// the server's form handler.
 #[server(prefix = "/api", endpoint = "pay", input = server_fn::codec::Json)]
 pub async fn pay(form: CardFormValues) -> Result<PayResult, PayError> {
     let services = use_context::<crate::services::Services>().ok_or(PayError::Internal)?;

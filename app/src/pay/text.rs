@@ -1,13 +1,17 @@
-//! Every string the card form shows, translated on the server and handed to
-//! the island with its props, so the WebAssembly bundle carries no
-//! translation tables.
+//! Every string the card form shows, translated on the server. The island
+//! renders them there; in the browser it needs only the few that change as
+//! the citizen types and submits, and reads those from a hidden list the pay
+//! page carries beside the form ([`CardFormMessages`]), so the WebAssembly
+//! bundle carries no translation tables and no JSON parser.
 
-use serde::Deserialize;
-#[cfg(feature = "ssr")]
-use serde::Serialize;
+/// The `id` of the hidden list of messages beside the form.
+pub const MESSAGES_ID: &str = "card-form-messages";
+/// Keys of the labels the island changes, kept with the messages.
+pub const SUBMIT: &str = "submit";
+pub const PROCESSING: &str = "processing";
+pub const BRAND: &str = "brand";
 
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(Serialize))]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CardFormText {
     pub cardholder_label: String,
     pub cardholder_hint: String,
@@ -19,11 +23,9 @@ pub struct CardFormText {
     pub year_label: String,
     pub cvv_label: String,
     pub cvv_hint: String,
-    pub brand_label: String,
-    pub submit: String,
-    pub processing: String,
     pub summary_title: String,
-    /// Translation key → message, for every key the checks and the server can return.
+    /// Key → text: every message the checks and the server can name, and
+    /// the labels that change ([`SUBMIT`], [`PROCESSING`], [`BRAND`]).
     pub messages: Vec<(String, String)>,
 }
 
@@ -35,5 +37,46 @@ impl CardFormText {
             .or_else(|| self.messages.iter().find(|(k, _)| k == "internal_error"))
             .map(|(_, text)| text.clone())
             .unwrap_or_default()
+    }
+
+    /// In the browser: the messages the page carries. The other texts are
+    /// already on the page, and hydration leaves static text as it is.
+    #[cfg(not(feature = "ssr"))]
+    pub(super) fn from_page(document: &web_sys::Document) -> CardFormText {
+        use wasm_bindgen::JsCast;
+        let mut messages = Vec::new();
+        let selector = format!("#{MESSAGES_ID} [data-key]");
+        if let Ok(list) = document.query_selector_all(&selector) {
+            for i in 0..list.length() {
+                let Some(item) = list
+                    .item(i)
+                    .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+                else {
+                    continue;
+                };
+                let key = item.get_attribute("data-key").unwrap_or_default();
+                messages.push((key, item.text_content().unwrap_or_default()));
+            }
+        }
+        CardFormText {
+            messages,
+            ..CardFormText::default()
+        }
+    }
+}
+
+/// The hidden list the island reads its messages from in the browser. Not
+/// part of the island, so hydration never walks it.
+#[cfg(feature = "ssr")]
+#[leptos::component]
+pub fn CardFormMessages(messages: Vec<(String, String)>) -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    view! {
+        <div id=MESSAGES_ID hidden>
+            {messages
+                .into_iter()
+                .map(|(key, text)| view! { <p data-key=key>{text}</p> })
+                .collect_view()}
+        </div>
     }
 }
