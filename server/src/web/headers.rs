@@ -8,18 +8,24 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// Document pages change rarely and are read on slow connections: they get
-/// an `ETag` (a hash of the page) and answer 304 to a browser that has them.
-pub async fn conditional_documents(request: Request, next: Next) -> Response {
-    let documents =
-        request.method() == http::Method::GET && request.uri().path().starts_with("/documents");
-    if !documents {
+/// Pages are read on slow connections and change rarely for a given
+/// address: every page a cache may keep gets an `ETag` (a hash of the page
+/// without its nonces) and answers 304 to a browser that has it, so a repeat
+/// visit costs headers alone. Pages that are never kept ([`is_private`])
+/// are left alone.
+pub async fn conditional_pages(request: Request, next: Next) -> Response {
+    if request.method() != http::Method::GET || is_private(&request) {
         return next.run(request).await;
     }
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
     let if_modified_since = request.headers().get(header::IF_MODIFIED_SINCE).cloned();
     let response = next.run(request).await;
-    if response.status() != StatusCode::OK {
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if response.status() != StatusCode::OK || !html {
         return response;
     }
     let (mut parts, body) = response.into_parts();
@@ -122,15 +128,7 @@ pub const SECURITY_HEADERS: [(header::HeaderName, &str); 8] = [
 /// run. What answers a POST is never kept by a cache: it may show what the
 /// poster typed.
 pub async fn security_headers(request: Request, next: Next) -> Response {
-    let private = {
-        let path = request.uri().path();
-        request.method() == http::Method::POST
-            || path.starts_with("/pay/")
-            || path.starts_with("/payment/")
-            || path.starts_with("/receipt/")
-            || path.starts_with("/api/")
-            || path.starts_with("/admin")
-    };
+    let private = is_private(&request);
     let mut response = next.run(request).await;
     let not_modified = response.status() == StatusCode::NOT_MODIFIED;
     let headers = response.headers_mut();
@@ -151,6 +149,19 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
             .or_insert(HeaderValue::from_static("no-cache"));
     }
     response
+}
+
+/// Responses no cache may keep: what answers a POST, the pay form (its
+/// attempt key is new with each rendering), a payment's pages, receipts,
+/// the APIs and the back office.
+fn is_private(request: &Request) -> bool {
+    let path = request.uri().path();
+    request.method() == http::Method::POST
+        || path.starts_with("/pay/")
+        || path.starts_with("/payment/")
+        || path.starts_with("/receipt/")
+        || path.starts_with("/api/")
+        || path.starts_with("/admin")
 }
 
 /// The policy of a response that is not a page: nothing runs, nothing frames it.

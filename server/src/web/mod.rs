@@ -133,7 +133,7 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
         ))
         .layer(middleware::from_fn(pay_arguments::read_pay_arguments))
         .layer(middleware::from_fn(whole::run_to_completion))
-        .layer(middleware::from_fn(headers::conditional_documents));
+        .layer(middleware::from_fn(headers::conditional_pages));
     // Every wait inside a request is bounded where it waits (the database's
     // wait, the commit's, the acquirer client's timeouts); the request
     // timeout bounds what is left, a client slow to send its body, and the

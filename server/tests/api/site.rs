@@ -1,4 +1,6 @@
-use crate::helpers::{APPROVED_CARD, CVV, TestApp, card_fields, location, test_config};
+use crate::helpers::{
+    APPROVED_CARD, CVV, TestApp, call_pay, card_fields, is_paid, location, pay_body, test_config,
+};
 
 #[tokio::test]
 async fn russian_is_the_default_and_accept_language_is_the_first_guess() {
@@ -253,4 +255,43 @@ async fn every_page_names_its_address_in_each_language() {
             "{path}: {back} in {html}"
         );
     }
+}
+
+/// A repeat visit to a page that did not change costs a 304 and no body;
+/// a page that changed, or one never kept (the pay form), is sent whole.
+#[tokio::test]
+async fn a_repeat_visit_to_an_unchanged_page_costs_a_304() {
+    let app = TestApp::spawn().await;
+    for path in ["/", "/?code=11202600000001", "/contacts", "/verify"] {
+        let first = app.get(path).await;
+        assert_eq!(first.status(), 200, "{path}");
+        let etag = first.headers()["etag"].to_str().unwrap().to_string();
+        let again = app
+            .client
+            .get(app.url(path))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{path}");
+        // The browser keeps the page it has and the policy its nonces match.
+        assert!(again.headers().get("content-security-policy").is_none());
+        assert!(again.text().await.unwrap().is_empty(), "{path}");
+    }
+    // Another language is another page.
+    let russian = app.get("/").await.headers()["etag"].clone();
+    let english = app.get("/?lang=en").await.headers()["etag"].clone();
+    assert_ne!(russian, english);
+    // The lookup result changes with the payment's state.
+    let before = app.get("/?code=11202600000001").await.headers()["etag"].clone();
+    let key = app.form_key("11202600000001").await;
+    let paid = call_pay(&app, &pay_body("11202600000001", &key, "4111111111111111")).await;
+    assert!(is_paid(&paid), "{paid:?}");
+    let after = app.get("/?code=11202600000001").await.headers()["etag"].clone();
+    assert_ne!(before, after, "a paid code is a new page");
+    // The pay form is never kept: no validator to come back with.
+    let form = app.get("/pay/11202600000002").await;
+    assert_eq!(form.status(), 200);
+    assert!(form.headers().get("etag").is_none());
+    assert_eq!(form.headers()["cache-control"], "no-store");
 }
