@@ -25,8 +25,8 @@ done
 
 source scripts/setup.sh >/dev/null
 cargo leptos build --release 2>&1 | tail -1
-scripts/precompress.sh target/site/pkg >/dev/null
 ./target/release/server manifest --site target/site >/dev/null
+scripts/precompress.sh target/site/pkg >/dev/null
 cargo build --quiet --release -p server --example load
 source scripts/free_port.sh
 

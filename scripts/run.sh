@@ -23,10 +23,12 @@ case "${1:-}" in
 esac
 
 cargo leptos build --release
-scripts/precompress.sh target/site/pkg
 # The payment page's manifest, made with the release: the pages pin their
-# scripts to its hashes and `server check-page` compares the live page with it.
+# scripts to its hashes and name them by their content-hashed copies, and
+# `server check-page` compares the live page with it. Then every static
+# file, copies included, is compressed once for all.
 ./target/release/server manifest --site target/site
+scripts/precompress.sh target/site/pkg
 
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 export TOLEM_DEMO_DATA="${TOLEM_DEMO_DATA:-true}"

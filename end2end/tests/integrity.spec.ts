@@ -33,13 +33,14 @@ test('the payment page runs the release\'s scripts, as the check finds it', asyn
   await expect(page).toHaveURL(/\/receipt\/[0-9a-f]{32}$/);
 });
 
-for (const file of ['tolem.js', 'tolem.wasm']) {
+// Pages name the release's copies under content-hashed names (tolem.<hash>.js).
+for (const [file, glob] of [['tolem.js', 'tolem.*.js'], ['tolem.wasm', 'tolem.*.wasm']]) {
   test(`a ${file} changed on the way is refused, and the form still pays`, async ({ page, request, isolated, js }, testInfo) => {
     test.skip(!js, 'without JavaScript no script is fetched to change');
     const { pay_url } = await issueRequest(request, isolated.url, isolated.databaseUrl, `Подмена ${file} ${testInfo.project.name}`, 10000);
     const errors: string[] = [];
     page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
-    await page.route(`**/pkg/${file}`, async (route) => {
+    await page.route(`**/pkg/${glob}`, async (route) => {
       const response = await route.fetch();
       const body = Buffer.concat([await response.body(), Buffer.from('\n')]);
       await route.fulfill({ response, body });
@@ -59,7 +60,7 @@ test('the form pays before the WebAssembly arrives', async ({ page, request, iso
   // A slow network: the WebAssembly never comes while the citizen types.
   let release = () => {};
   const held = new Promise<void>((resolve) => { release = resolve; });
-  await page.route('**/pkg/tolem.wasm', async (route) => { await held; await route.continue().catch(() => {}); });
+  await page.route('**/pkg/tolem.*.wasm', async (route) => { await held; await route.continue().catch(() => {}); });
   await page.goto(pay_url);
   await expect(page.locator('form.card-form[data-ready="true"]')).toHaveCount(0);
   await payWith(page, false);

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// The scripts Leptos writes at the end of every page it renders whole:
 /// its record of the data loaded on the server, empty on the payment page
-/// (the card form's island takes its data as props). The manifest lists
+/// (the card form's island reads its data from the page). The manifest lists
 /// them; `server check-page` notices if a Leptos upgrade changes them.
 pub const LEPTOS_INLINE_SCRIPTS: [&str; 2] = [
     "__RESOLVED_RESOURCES=[];__SERIALIZED_ERRORS=[];__PENDING_RESOURCES=[];__RESOURCE_RESOLVERS=[];",

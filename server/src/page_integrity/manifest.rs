@@ -91,17 +91,20 @@ pub fn page_headers() -> BTreeMap<String, String> {
 }
 
 impl Manifest {
-    /// The manifest of the site built in `site_root`: hashes its module,
-    /// WebAssembly and stylesheet under `pkg/`, and the inline scripts the
-    /// page is rendered with.
+    /// The manifest of the site built in `site_root`: copies its module,
+    /// WebAssembly and stylesheet under `pkg/` to their content-hashed
+    /// names ([`crate::web::assets`]), which the pages name, and hashes them
+    /// and the inline scripts the page is rendered with.
     pub fn make(site_root: &Path, now: DateTime<Utc>) -> Result<Manifest, ManifestError> {
         let pkg = site_root.join("pkg");
         let pin = |extension: &'static str| -> Result<Pinned, ManifestError> {
             let name = asset_named(&pkg, extension)?;
             let bytes = std::fs::read(pkg.join(&name))
                 .map_err(|e| ManifestError::Read(pkg.join(&name), e))?;
+            let hashed = crate::web::assets::copy_hashed(&pkg, &name, &bytes)
+                .map_err(|e| ManifestError::Read(pkg.join(&name), e))?;
             Ok(Pinned {
-                path: format!("/pkg/{name}"),
+                path: format!("/pkg/{hashed}"),
                 integrity: integrity_of(&bytes),
             })
         };
@@ -145,7 +148,7 @@ impl Manifest {
                 integrity: assets.wasm.integrity.clone(),
                 purpose: "The card form's checks as the citizen types (number, expiry, \
                           security code), the same code the server checks with; it sends \
-                          the form to this site only."
+                          nothing: a form that passes is posted by the browser itself."
                     .into(),
             },
         ];
@@ -207,13 +210,15 @@ impl Manifest {
     }
 }
 
-/// The one file of `pkg/` with this extension (cargo-leptos writes one of
-/// each: `tolem.js`, `tolem.wasm` or `tolem_bg.wasm`, `tolem.css`).
+/// The one file of `pkg/` with this extension as cargo-leptos wrote it
+/// (`tolem.js`, `tolem.wasm` or `tolem_bg.wasm`, `tolem.css`), not a hashed
+/// copy.
 fn asset_named(pkg: &Path, extension: &'static str) -> Result<String, ManifestError> {
     let entries = std::fs::read_dir(pkg).map_err(|e| ManifestError::Read(pkg.into(), e))?;
     let mut names: Vec<String> = entries
         .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
         .filter(|name| Path::new(name).extension().is_some_and(|e| e == extension))
+        .filter(|name| !crate::web::assets::is_hashed(name))
         .collect();
     names.sort();
     names

@@ -18,7 +18,16 @@ fn site() -> (tempfile::TempDir, Manifest) {
 #[test]
 fn the_manifest_pins_every_file_and_inline_script_of_the_page() {
     let (dir, manifest) = site();
-    assert_eq!(manifest.assets.module.path, "/pkg/tolem.js");
+    let hashed = crate::web::assets::hashed_name("tolem.js", b"export default function init() {}");
+    assert_eq!(manifest.assets.module.path, format!("/pkg/{hashed}"));
+    // The page names the hashed copy, which holds the very same bytes.
+    assert_eq!(
+        std::fs::read(dir.path().join("pkg").join(&hashed)).expect("copy"),
+        b"export default function init() {}"
+    );
+    // Made again, the manifest pins the plain file's copy, not a copy's copy.
+    let again = Manifest::make(dir.path(), chrono::Utc::now()).expect("again");
+    assert_eq!(again.assets, manifest.assets);
     assert_eq!(
         manifest.assets.module.integrity,
         integrity_of(b"export default function init() {}")
@@ -44,8 +53,13 @@ fn the_manifest_pins_every_file_and_inline_script_of_the_page() {
     let path = manifest.write(dir.path()).expect("written");
     assert_eq!(Manifest::read(&path).expect("read back"), manifest);
     assert!(manifest.changed_files(dir.path()).is_empty());
-    std::fs::write(dir.path().join("pkg/tolem.wasm"), b"\0asm\x01\0\0\x01").expect("tamper");
-    assert_eq!(manifest.changed_files(dir.path()), ["/pkg/tolem.wasm"]);
+    let wasm = manifest.assets.wasm.path.clone();
+    std::fs::write(
+        dir.path().join(wasm.trim_start_matches('/')),
+        b"\0asm\x01\0\0\x01",
+    )
+    .expect("tamper");
+    assert_eq!(manifest.changed_files(dir.path()), [wasm]);
 }
 
 #[test]
@@ -91,12 +105,14 @@ fn page(manifest: &Manifest, extra: &str) -> String {
     format!(
         r#"<!DOCTYPE html><html><head>
         <script type="importmap" nonce="n">{}</script>
-        <link rel="modulepreload" href="/pkg/tolem.js" integrity="{}" crossorigin="anonymous">
-        <link rel="preload" href="/pkg/tolem.wasm" as="fetch" integrity="{}" crossorigin="anonymous">
+        <link rel="modulepreload" href="{}" integrity="{}" crossorigin="anonymous">
+        <link rel="preload" href="{}" as="fetch" integrity="{}" crossorigin="anonymous">
         <script type="module" nonce="n">{}</script>{extra}</head><body></body></html>
         <script nonce="n">{}</script><script nonce="n">{}</script>"#,
         assets.import_map(),
+        assets.module.path,
         assets.module.integrity,
+        assets.wasm.path,
         assets.wasm.integrity,
         assets.loader(),
         app::integrity::LEPTOS_INLINE_SCRIPTS[0],
@@ -126,7 +142,7 @@ fn every_script_of_the_page_must_be_the_manifests() {
     let repinned = page(&manifest, "").replacen(&manifest.assets.wasm.integrity, "sha384-x", 1);
     let differences = compare_scripts(&manifest, &url, &repinned);
     assert!(
-        matches!(&differences[..], [Difference::PinChanged { path, .. }] if path == "/pkg/tolem.wasm"),
+        matches!(&differences[..], [Difference::PinChanged { path, .. }] if *path == manifest.assets.wasm.path),
         "{differences:?}"
     );
     let without_loader = page(&manifest, "").replace(&manifest.assets.loader(), "");

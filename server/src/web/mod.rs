@@ -4,7 +4,8 @@
 //! `pay` server function's arguments read first ([`pay_arguments`]), the
 //! feedback form ([`feedback`]), the acquirer's notifications
 //! ([`notifications`]), the language switch ([`language`]), health for load
-//! balancers ([`health`]); and the layers
+//! balancers ([`health`]), static files under hashed names ([`assets`]);
+//! and the layers
 //! every response goes through: pages rendered whole ([`whole`]), security
 //! and caching headers, conditional document pages ([`headers`]), no
 //! state changed by another site's page ([`origin`]), and bounds on what
@@ -12,6 +13,7 @@
 //! ([`access_log`]).
 
 mod access_log;
+pub mod assets;
 mod client;
 mod feedback;
 mod headers;
@@ -118,9 +120,13 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
         )
         .nest_service(
             "/pkg",
-            ServeDir::new(pkg_dir)
-                .precompressed_br()
-                .precompressed_gzip(),
+            tower::ServiceBuilder::new()
+                .layer(middleware::from_fn(assets::cache_hashed))
+                .service(
+                    ServeDir::new(pkg_dir)
+                        .precompressed_br()
+                        .precompressed_gzip(),
+                ),
         )
         .route_service(
             "/favicon.svg",

