@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Measures what a citizen downloads: builds the release site and prints the
-# raw, gzip and brotli sizes of the WebAssembly, its JavaScript glue and the
-# CSS, and of the HTML of each kind of page. Budget: the whole hydrate bundle
-# (wasm + JS glue) at most 100 KB brotli.
+# Measures what a citizen downloads: builds the release site as
+# scripts/run.sh does (manifest, hashed copies, precompressed files), starts
+# it with demo data and fetches each kind of page as a browser with brotli
+# would, with everything the page loads (stylesheet, icon, and on the pay
+# page the module and the WebAssembly), counting the bytes that cross the
+# wire. Budgets (issue 18): the hydrate bundle (wasm + JS glue) at most
+# 64 KB brotli, the pay page's first load at most 80 KB, every other page's
+# at most 10 KB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -10,30 +14,60 @@ source scripts/env.sh
 
 cargo leptos build --release >/dev/null
 ./target/release/server manifest --site target/site >/dev/null
+scripts/precompress.sh target/site/pkg
 pkg=target/site/pkg
 
 size() { wc -c <"$1" | tr -d ' '; }
 gz() { gzip -9 -c "$1" | wc -c | tr -d ' '; }
 br() { brotli -q 11 -c "$1" | wc -c | tr -d ' '; }
 
-printf '%-28s %10s %10s %10s\n' file raw gzip brotli
-total_br=0
-for file in "$pkg/tolem.wasm" "$pkg/tolem.js" "$pkg/tolem.css"; do
-  printf '%-28s %10s %10s %10s\n' "$(basename "$file")" "$(size "$file")" "$(gz "$file")" "$(br "$file")"
+js=$(ls "$pkg"/tolem.*.js | grep -v '\.js\.' | head -1)
+wasm=$(ls "$pkg"/tolem*.*.wasm | grep -v '\.wasm\.' | head -1)
+css=$(ls "$pkg"/tolem.*.css | grep -v '\.css\.' | head -1)
+printf '%-34s %10s %10s %10s\n' file raw gzip brotli
+for file in "$wasm" "$js" "$css"; do
+  printf '%-34s %10s %10s %10s\n' "$(basename "$file")" "$(size "$file")" "$(gz "$file")" "$(br "$file")"
 done
-bundle=$(( $(br "$pkg/tolem.wasm") + $(br "$pkg/tolem.js") ))
-printf 'hydrate bundle (wasm + js), brotli: %s bytes (budget 102400)\n' "$bundle"
+bundle=$(( $(br "$wasm") + $(br "$js") ))
+verdict() { if (( $1 <= $2 )); then echo "within"; else echo "OVER by $(( $1 - $2 ))"; fi; }
+printf 'hydrate bundle (wasm + js), brotli: %s bytes, budget 65536: %s\n' "$bundle" "$(verdict "$bundle" 65536)"
 
 # Pages as served, from a throwaway server with demo data.
 work=$(mktemp -d)
 source scripts/free_port.sh
 port=$(free_port)
+base="http://127.0.0.1:$port"
 LEPTOS_SITE_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$work/tolem.db?mode=rwc" TOLEM_DEMO_DATA=true \
   TOLEM_PROCESSOR=sandbox TOLEM_TEST_MODE=true ./target/release/server >"$work/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.5; done
-for path in "/" "/?code=11202600000001" "/pay/11202600000001" "/documents/privacy-policy"; do
-  curl -fsS -o "$work/page.html" "http://127.0.0.1:$port$path"
-  printf '%-28s %10s %10s %10s\n' "$path" "$(size "$work/page.html")" "$(gz "$work/page.html")" "$(br "$work/page.html")"
+for _ in $(seq 1 60); do curl -fsS "$base/health" >/dev/null 2>&1 && break; sleep 0.5; done
+
+# A receipt: pay a demo code through the no-JavaScript form.
+code=11202600000003
+form=$(curl -fsS "$base/pay/$code")
+field() { grep -oE "name=\"$1\" value=\"[^\"]*\"" <<<"$form" | head -1 | sed -E 's/.*value="([^"]*)"/\1/'; }
+receipt=$(curl -sS -o /dev/null -w '%{redirect_url}' -H 'Accept: text/html' \
+  --data-urlencode "code=$code" --data-urlencode "idempotency_key=$(field idempotency_key)" \
+  --data-urlencode "privacy_policy_edition=$(field privacy_policy_edition)" \
+  --data-urlencode "user_agreement_edition=$(field user_agreement_edition)" \
+  --data-urlencode "cardholder=AIBEK ASANOV" --data-urlencode "number=4111 1111 1111 1111" \
+  --data-urlencode "exp_month=12" --data-urlencode "exp_year=2030" --data-urlencode "cvv=123" \
+  "$base/pay/$code")
+receipt=${receipt#"$base"}
+
+# bytes URL: what crossed the wire for its body, asking for brotli.
+bytes() { curl -fsS -o /dev/null -H 'Accept-Encoding: br, gzip' -w '%{size_download}' "$base$1"; }
+printf '\n%-34s %8s %10s %10s %s\n' page html "+ loads" total "budget"
+for path in "/" "/?code=11202600000001" "/pay/11202600000001" "$receipt" \
+  "/documents/privacy-policy" "/documents/user-agreement" "/contacts" "/find-receipt" "/verify" "/feedback"; do
+  html=$(bytes "$path")
+  loads=0
+  for asset in $(curl -fsS "$base$path" | grep -oE '(href|src)="/(pkg/[^"]+|favicon[^"]*)"' | sed -E 's/^[a-z]+="([^"]+)"$/\1/' | sort -u); do
+    loads=$(( loads + $(bytes "$asset") ))
+  done
+  total=$(( html + loads ))
+  budget=10240
+  [[ $path == /pay/* ]] && budget=81920
+  printf '%-34s %8s %10s %10s %s\n' "${path:0:34}" "$html" "$loads" "$total" "$budget: $(verdict "$total" "$budget")"
 done

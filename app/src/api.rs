@@ -93,6 +93,16 @@ impl Field {
         Field::ALL.into_iter().find(|field| field.name() == name)
     }
 
+    /// The error summary's link to the field's input: `#` and its `id`.
+    pub fn anchor(self) -> &'static str {
+        match self {
+            Field::Cardholder => "#cardholder",
+            Field::Number => "#card-number",
+            Field::Expiry => "#exp-month",
+            Field::Cvv => "#cvv",
+        }
+    }
+
     /// The `id` of the input the error summary links to.
     pub fn input_id(self) -> &'static str {
         match self {

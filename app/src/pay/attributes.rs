@@ -6,6 +6,8 @@ use crate::api::{Field, FieldError};
 use domain::YearMonth;
 
 /// `number:card_number_luhn cvv:cvv_empty`: keys never hold spaces or colons.
+// Written by the server only, and by the tests here.
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
 pub fn write_errors(errors: &[FieldError]) -> String {
     errors
         .iter()
@@ -30,6 +32,8 @@ pub fn read_errors(attribute: &str) -> Vec<FieldError> {
 }
 
 /// `2026-12`.
+// Written by the server only, and by the tests here.
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
 pub fn write_month(month: YearMonth) -> String {
     format!("{:04}-{:02}", month.year, month.month)
 }
@@ -73,6 +77,7 @@ mod tests {
         for (place, field) in Field::ALL.into_iter().enumerate() {
             assert_eq!(field.index(), place);
             assert_eq!(Field::from_name(field.name()), Some(field));
+            assert_eq!(field.anchor(), format!("#{}", field.input_id()));
         }
         assert_eq!(Field::from_name("Number"), None);
     }

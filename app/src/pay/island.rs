@@ -8,6 +8,7 @@
 //! context, and in the browser it reads it back from the page
 //! (`super::from_page`), so it has no props to serialize.
 
+#[cfg(feature = "ssr")]
 use super::attributes;
 use super::text::{BRAND, PROCESSING, SUBMIT};
 use crate::api::{CardFormValues, Field, FieldError};
@@ -73,11 +74,42 @@ pub fn CardForm() -> impl IntoView {
         elcart_prefix,
         today,
     } = CardFormSetup::current();
-    let errors_attribute = attributes::write_errors(&errors);
-    let today_attribute = attributes::write_month(today);
+    // Written by the server for the browser to read back; hydration leaves
+    // attributes as the server wrote them, so the browser's copy of the
+    // island needs none of the code that writes them.
+    #[cfg(feature = "ssr")]
+    let (errors_attribute, today_attribute, elcart_attribute) = (
+        attributes::write_errors(&errors),
+        attributes::write_month(today),
+        elcart_prefix.clone(),
+    );
+    #[cfg(not(feature = "ssr"))]
+    let (errors_attribute, today_attribute, elcart_attribute) =
+        (String::new(), String::new(), String::new());
     let table = BrandTable::with_elcart_prefix(&elcart_prefix).unwrap_or_default();
-    let text = StoredValue::new(text);
-    let table = StoredValue::new(table);
+    // The labels go into the view once; only the messages and the brand
+    // table are read again, from one stored value.
+    let CardFormText {
+        cardholder_label,
+        cardholder_hint,
+        number_label,
+        number_hint,
+        expiry_label,
+        expiry_hint,
+        month_label,
+        year_label,
+        cvv_label,
+        cvv_hint,
+        summary_title,
+        messages,
+    } = text;
+    let kept = StoredValue::new((
+        CardFormText {
+            messages,
+            ..CardFormText::default()
+        },
+        table,
+    ));
     let form = RwSignal::new(values.clone());
     // A form the server sent back with errors puts its summary in focus
     // at once, without script (`autofocus`), so a screen reader reads it.
@@ -96,16 +128,16 @@ pub fn CardForm() -> impl IntoView {
     let busy = RwSignal::new(false);
     let summary_ref = NodeRef::<leptos::html::Div>::new();
 
-    let message = move |key: &str| text.with_value(|t| t.message(key));
+    let message = move |key: &str| kept.with_value(|(text, _)| text.message(key));
     let error_for = move |field: Field| error_of(field).get();
     let recheck = move |field: Field| {
         let key = form.with_untracked(|values| {
-            table.with_value(|table| check_field(field, values, table, today))
+            kept.with_value(|(_, table)| check_field(field, values, table, today))
         });
         error_of(field).set(key.map(String::from));
     };
     let brand = move || {
-        form.with(|values| table.with_value(|table| brand_hint(&values.number, table)))
+        form.with(|values| kept.with_value(|(_, table)| brand_hint(&values.number, table)))
             .map(|b| b.display_name())
     };
 
@@ -114,8 +146,8 @@ pub fn CardForm() -> impl IntoView {
             ev.prevent_default();
             return;
         }
-        let checked =
-            form.with_untracked(|values| table.with_value(|t| check_card_form(values, t, today)));
+        let checked = form
+            .with_untracked(|values| kept.with_value(|(_, t)| check_card_form(values, t, today)));
         if let Err(found) = checked {
             ev.prevent_default();
             for field in Field::ALL {
@@ -144,7 +176,7 @@ pub fn CardForm() -> impl IntoView {
     let summary_item = move |field: Field| {
         move || {
             error_for(field).map(|key| {
-                let href = ["#", field.input_id()].concat();
+                let href = field.anchor();
                 view! {
                     <li>
                         <a href=href>{message(&key)}</a>
@@ -174,12 +206,13 @@ pub fn CardForm() -> impl IntoView {
             })
         }
     };
-    let described_by = move |field: Field, hint: &'static str, error: &'static str| {
+    // Static strings both ways: nothing to allocate or join in the browser.
+    let described_by = move |field: Field, hint: &'static str, hint_and_error: &'static str| {
         move || {
             if error_for(field).is_some() {
-                [hint, " ", error].concat()
+                hint_and_error
             } else {
-                hint.to_string()
+                hint
             }
         }
     };
@@ -193,7 +226,7 @@ pub fn CardForm() -> impl IntoView {
             novalidate
             data-errors=errors_attribute
             data-today=today_attribute
-            data-elcart=elcart_prefix
+            data-elcart=elcart_attribute
             on:submit=on_submit
         >
             <input type="hidden" name="code" value=values.code.clone()/>
@@ -220,7 +253,7 @@ pub fn CardForm() -> impl IntoView {
                 node_ref=summary_ref
                 hidden=move || errors.iter().all(|e| e.with(Option::is_none))
             >
-                <h2>{text.with_value(|t| t.summary_title.clone())}</h2>
+                <h2>{summary_title}</h2>
                 <ul>
                     {summary_item(Field::Cardholder)}
                     {summary_item(Field::Number)}
@@ -233,9 +266,9 @@ pub fn CardForm() -> impl IntoView {
             </p>
 
             <div class=field_class(Field::Cardholder)>
-                <label for="cardholder">{text.with_value(|t| t.cardholder_label.clone())}</label>
+                <label for="cardholder">{cardholder_label}</label>
                 <p class="hint" id="cardholder-hint">
-                    {text.with_value(|t| t.cardholder_hint.clone())}
+                    {cardholder_hint}
                 </p>
                 {error_line(Field::Cardholder, "cardholder-error")}
                 <input
@@ -247,7 +280,7 @@ pub fn CardForm() -> impl IntoView {
                     spellcheck="false"
                     maxlength="40"
                     value=values.cardholder.clone()
-                    aria-describedby=described_by(Field::Cardholder, "cardholder-hint", "cardholder-error")
+                    aria-describedby=described_by(Field::Cardholder, "cardholder-hint", "cardholder-hint cardholder-error")
                     aria-invalid=invalid(Field::Cardholder)
                     on:input=typed(|v, typed| v.cardholder = typed)
                     on:blur=left(Field::Cardholder)
@@ -255,9 +288,9 @@ pub fn CardForm() -> impl IntoView {
             </div>
 
             <div class=field_class(Field::Number)>
-                <label for="card-number">{text.with_value(|t| t.number_label.clone())}</label>
+                <label for="card-number">{number_label}</label>
                 <p class="hint" id="card-number-hint">
-                    {text.with_value(|t| t.number_hint.clone())}
+                    {number_hint}
                     {number_note.map(|note| view! { " " <strong class="number-again">{note}</strong> })}
                 </p>
                 {error_line(Field::Number, "card-number-error")}
@@ -270,7 +303,7 @@ pub fn CardForm() -> impl IntoView {
                         autocomplete="cc-number"
                         spellcheck="false"
                         maxlength="23"
-                        aria-describedby=described_by(Field::Number, "card-number-hint", "card-number-error")
+                        aria-describedby=described_by(Field::Number, "card-number-hint", "card-number-hint card-number-error")
                         aria-invalid=invalid(Field::Number)
                         on:input=move |ev| {
                             let typed = event_target_value(&ev);
@@ -292,7 +325,10 @@ pub fn CardForm() -> impl IntoView {
                         {move || {
                             brand()
                                 .map(|name| {
-                                    [message(BRAND).as_str(), ": ", name].concat()
+                                    let mut label = message(BRAND);
+                                    label.push_str(": ");
+                                    label.push_str(name);
+                                    label
                                 })
                         }}
                     </span>
@@ -301,14 +337,14 @@ pub fn CardForm() -> impl IntoView {
 
             <fieldset
                 class=field_class(Field::Expiry)
-                aria-describedby=described_by(Field::Expiry, "expiry-hint", "expiry-error")
+                aria-describedby=described_by(Field::Expiry, "expiry-hint", "expiry-hint expiry-error")
             >
-                <legend>{text.with_value(|t| t.expiry_label.clone())}</legend>
-                <p class="hint" id="expiry-hint">{text.with_value(|t| t.expiry_hint.clone())}</p>
+                <legend>{expiry_label}</legend>
+                <p class="hint" id="expiry-hint">{expiry_hint}</p>
                 {error_line(Field::Expiry, "expiry-error")}
                 <div class="expiry-row">
                     <div>
-                        <label for="exp-month">{text.with_value(|t| t.month_label.clone())}</label>
+                        <label for="exp-month">{month_label}</label>
                         <input
                             id="exp-month"
                             name="exp_month"
@@ -319,13 +355,13 @@ pub fn CardForm() -> impl IntoView {
                             size="2"
                             value=values.exp_month.clone()
                             aria-invalid=invalid(Field::Expiry)
-                            aria-describedby=described_by(Field::Expiry, "expiry-hint", "expiry-error")
+                            aria-describedby=described_by(Field::Expiry, "expiry-hint", "expiry-hint expiry-error")
                             on:input=typed(|v, typed| v.exp_month = typed)
                             on:blur=left(Field::Expiry)
                         />
                     </div>
                     <div>
-                        <label for="exp-year">{text.with_value(|t| t.year_label.clone())}</label>
+                        <label for="exp-year">{year_label}</label>
                         <input
                             id="exp-year"
                             name="exp_year"
@@ -336,7 +372,7 @@ pub fn CardForm() -> impl IntoView {
                             size="4"
                             value=values.exp_year.clone()
                             aria-invalid=invalid(Field::Expiry)
-                            aria-describedby=described_by(Field::Expiry, "expiry-hint", "expiry-error")
+                            aria-describedby=described_by(Field::Expiry, "expiry-hint", "expiry-hint expiry-error")
                             on:input=typed(|v, typed| v.exp_year = typed)
                             on:blur=left(Field::Expiry)
                         />
@@ -345,8 +381,8 @@ pub fn CardForm() -> impl IntoView {
             </fieldset>
 
             <div class=field_class(Field::Cvv)>
-                <label for="cvv">{text.with_value(|t| t.cvv_label.clone())}</label>
-                <p class="hint" id="cvv-hint">{text.with_value(|t| t.cvv_hint.clone())}</p>
+                <label for="cvv">{cvv_label}</label>
+                <p class="hint" id="cvv-hint">{cvv_hint}</p>
                 {error_line(Field::Cvv, "cvv-error")}
                 <input
                     id="cvv"
@@ -356,7 +392,7 @@ pub fn CardForm() -> impl IntoView {
                     autocomplete="cc-csc"
                     maxlength="4"
                     size="4"
-                    aria-describedby=described_by(Field::Cvv, "cvv-hint", "cvv-error")
+                    aria-describedby=described_by(Field::Cvv, "cvv-hint", "cvv-hint cvv-error")
                     aria-invalid=invalid(Field::Cvv)
                     on:input=typed(|v, typed| v.cvv = typed.into())
                     on:blur=left(Field::Cvv)

@@ -6,6 +6,10 @@
 
 /// The `id` of the hidden list of messages beside the form.
 pub const MESSAGES_ID: &str = "card-form-messages";
+/// Its messages, as the browser finds them (a constant: no formatting code
+/// in the bundle).
+#[cfg_attr(feature = "ssr", allow(dead_code))]
+const MESSAGES_SELECTOR: &str = "#card-form-messages [data-key]";
 /// Keys of the labels the island changes, kept with the messages.
 pub const SUBMIT: &str = "submit";
 pub const PROCESSING: &str = "processing";
@@ -45,8 +49,7 @@ impl CardFormText {
     pub(super) fn from_page(document: &web_sys::Document) -> CardFormText {
         use wasm_bindgen::JsCast;
         let mut messages = Vec::new();
-        let selector = format!("#{MESSAGES_ID} [data-key]");
-        if let Ok(list) = document.query_selector_all(&selector) {
+        if let Ok(list) = document.query_selector_all(MESSAGES_SELECTOR) {
             for i in 0..list.length() {
                 let Some(item) = list
                     .item(i)
@@ -78,5 +81,24 @@ pub fn CardFormMessages(messages: Vec<(String, String)>) -> impl leptos::IntoVie
                 .map(|(key, text)| view! { <p data-key=key>{text}</p> })
                 .collect_view()}
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_browser_looks_for_the_messages_where_the_server_puts_them() {
+        assert_eq!(MESSAGES_SELECTOR, format!("#{MESSAGES_ID} [data-key]"));
+        let text = CardFormText {
+            messages: vec![
+                ("cvv_empty".into(), "Enter the code".into()),
+                ("internal_error".into(), "Something went wrong".into()),
+            ],
+            ..CardFormText::default()
+        };
+        assert_eq!(text.message("cvv_empty"), "Enter the code");
+        assert_eq!(text.message("no_such_key"), "Something went wrong");
     }
 }
