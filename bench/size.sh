@@ -12,9 +12,8 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 source scripts/env.sh
 
-cargo leptos build --release >/dev/null
-./target/release/server manifest --site target/site >/dev/null
-scripts/precompress.sh target/site/pkg
+source bench/site.sh
+release_site
 pkg=target/site/pkg
 
 size() { wc -c <"$1" | tr -d ' '; }
@@ -32,29 +31,9 @@ bundle=$(( $(br "$wasm") + $(br "$js") ))
 verdict() { if (( $1 <= $2 )); then echo "within"; else echo "OVER by $(( $1 - $2 ))"; fi; }
 printf 'hydrate bundle (wasm + js), brotli: %s bytes, budget 65536: %s\n' "$bundle" "$(verdict "$bundle" 65536)"
 
-# Pages as served, from a throwaway server with demo data.
-work=$(mktemp -d)
-source scripts/free_port.sh
-port=$(free_port)
-base="http://127.0.0.1:$port"
-LEPTOS_SITE_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$work/tolem.db?mode=rwc" TOLEM_DEMO_DATA=true \
-  TOLEM_PROCESSOR=sandbox TOLEM_TEST_MODE=true ./target/release/server >"$work/server.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 60); do curl -fsS "$base/health" >/dev/null 2>&1 && break; sleep 0.5; done
-
-# A receipt: pay a demo code through the no-JavaScript form.
-code=11202600000003
-form=$(curl -fsS "$base/pay/$code")
-field() { grep -oE "name=\"$1\" value=\"[^\"]*\"" <<<"$form" | head -1 | sed -E 's/.*value="([^"]*)"/\1/'; }
-receipt=$(curl -sS -o /dev/null -w '%{redirect_url}' -H 'Accept: text/html' \
-  --data-urlencode "code=$code" --data-urlencode "idempotency_key=$(field idempotency_key)" \
-  --data-urlencode "privacy_policy_edition=$(field privacy_policy_edition)" \
-  --data-urlencode "user_agreement_edition=$(field user_agreement_edition)" \
-  --data-urlencode "cardholder=AIBEK ASANOV" --data-urlencode "number=4111 1111 1111 1111" \
-  --data-urlencode "exp_month=12" --data-urlencode "exp_year=2030" --data-urlencode "cvv=123" \
-  "$base/pay/$code")
-receipt=${receipt#"$base"}
+# Pages as served, from a throwaway server with demo data, and a receipt.
+start_site
+receipt=$(pay_demo_code 11202600000003)
 
 # bytes URL: what crossed the wire for its body, asking for brotli.
 bytes() { curl -fsS -o /dev/null -H 'Accept-Encoding: br, gzip' -w '%{size_download}' "$base$1"; }

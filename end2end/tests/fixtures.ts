@@ -119,7 +119,7 @@ export async function fillCard(page: Page, number: string, cvv = '739') {
 
 /** Waits until the card form's island has hydrated (JS project only). */
 export async function islandReady(page: Page, js: boolean) {
-  if (js) await page.locator('form.card-form[data-ready="true"]').waitFor();
+  if (js) await page.locator('leptos-island[data-ready="true"] form.card-form').waitFor();
 }
 
 export type Edition = {

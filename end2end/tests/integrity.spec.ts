@@ -47,7 +47,7 @@ for (const [file, glob] of [['tolem.js', 'tolem.*.js'], ['tolem.wasm', 'tolem.*.
     });
     await page.goto(pay_url);
     await expect.poll(() => errors.join('\n'), { timeout: 10_000 }).toMatch(/integrity/i);
-    await expect(page.locator('form.card-form[data-ready="true"]')).toHaveCount(0);
+    await expect(page.locator('leptos-island[data-ready="true"] form.card-form')).toHaveCount(0);
     // The island never started: the form posts as it does without JavaScript.
     await payWith(page, false);
     await expect(page).toHaveURL(/\/receipt\/[0-9a-f]{32}$/);
@@ -62,7 +62,7 @@ test('the form pays before the WebAssembly arrives', async ({ page, request, iso
   const held = new Promise<void>((resolve) => { release = resolve; });
   await page.route('**/pkg/tolem.*.wasm', async (route) => { await held; await route.continue().catch(() => {}); });
   await page.goto(pay_url);
-  await expect(page.locator('form.card-form[data-ready="true"]')).toHaveCount(0);
+  await expect(page.locator('leptos-island[data-ready="true"] form.card-form')).toHaveCount(0);
   await payWith(page, false);
   await expect(page).toHaveURL(/\/receipt\/[0-9a-f]{32}$/);
   release();

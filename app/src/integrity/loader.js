@@ -1,8 +1,10 @@
 // Starts the card form once the page is idle: loads the module pinned by
 // the import map, fetches the WebAssembly with its hash (the browser
-// refuses either if a byte differs), then wakes each island. The island
-// walk is Leptos's own (leptos/src/hydration/island_script.js, MIT), which
-// cannot be given hashes.
+// refuses either if a byte differs), then wakes each island and marks it
+// `data-ready` (for tests and CSS). The WebAssembly is not preloaded: on a
+// slow network it would hold back the page's first paint, and the form
+// works without it. The island walk is Leptos's own
+// (leptos/src/hydration/island_script.js, MIT), which cannot be given hashes.
 ((js, wasm, wasmIntegrity) => {
 	const childrenCallbacks = [];
 	async function hydrateIsland(el, mod) {
@@ -11,6 +13,7 @@
 		const children = childrenCallbacks[childrenCallbacks.length - 1];
 		if (children) children();
 		await island(el);
+		el.dataset.ready = "true";
 	}
 	async function traverse(node, mod) {
 		if (node.nodeType !== Node.ELEMENT_NODE) return;

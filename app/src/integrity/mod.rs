@@ -1,8 +1,8 @@
 //! The site's own scripts and stylesheet pinned to the hashes made with the
 //! release (Subresource Integrity, PCI DSS 6.4.3): the payment page names
-//! its module in an import map with its hash, preloads both the module and
-//! the WebAssembly with their hashes, and its loader fetches the
-//! WebAssembly with the hash too, so a browser runs nothing of ours whose
+//! its module in an import map with its hash and preloads it with the hash,
+//! and its loader fetches the WebAssembly with its hash (not preloaded: it
+//! would hold back the first paint), so a browser runs nothing of ours whose
 //! bytes differ from the release's. Without a manifest (a build that did
 //! not make one) no script is offered at all: every page works without
 //! JavaScript, and a script nobody vouched for is not served.
@@ -76,8 +76,6 @@ pub fn scripts(assets: &PinnedAssets) -> impl IntoView + use<> {
         <script type="importmap" nonce=nonce.clone()>{assets.import_map()}</script>
         <link rel="modulepreload" href=assets.module.path.clone()
             integrity=assets.module.integrity.clone() crossorigin="anonymous"/>
-        <link rel="preload" href=assets.wasm.path.clone() r#as="fetch" r#type="application/wasm"
-            integrity=assets.wasm.integrity.clone() crossorigin="anonymous"/>
         <script type="module" nonce=nonce>{assets.loader()}</script>
     }
 }

@@ -248,6 +248,13 @@ async fn every_page_names_its_address_in_each_language() {
             )),
             "{path}: {html}"
         );
+        // Without a language in the address, the page is the default
+        // version and names itself, never another language's version.
+        let (_, default) = app.get_html(path).await;
+        assert!(
+            default.contains(&format!(r#"<link href="{site}{path}" rel="canonical">"#)),
+            "{path}: {default}"
+        );
         // The switch returns to the page without the address's language.
         let back = app::paths::language("ru", path);
         assert!(
