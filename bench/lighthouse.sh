@@ -51,7 +51,14 @@ for i, page in enumerate(pages):
             pass
     if not found:
         print(f"{page[:34]:34} no report"); misses.append(f"{page}: no report"); continue
-    med = lambda f: statistics.median(f(r) for r in found)
+    def med(f):
+        values = []
+        for r in found:
+            try:
+                values.append(f(r))
+            except (KeyError, TypeError):
+                pass  # a run whose audit errored: the other runs decide
+        return statistics.median(values) if values else float("nan")
     score = {c: med(lambda r: round((r["categories"][c]["score"] or 0) * 100)) for c in cats}
     lcp = med(lambda r: r["audits"]["largest-contentful-paint"]["numericValue"]) / 1000
     cls = med(lambda r: r["audits"]["cumulative-layout-shift"]["numericValue"])

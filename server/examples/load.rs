@@ -18,6 +18,9 @@
 //!   page rendered by the server for S seconds, then axum in this process
 //!   serving that page's very bytes from memory for as long (the ceiling);
 //!   prints both rates and their ratio (`bench/ssr.sh`);
+//! - `soak --address A --rate R --seconds S --codes N --pid P`: the mixed
+//!   load's requests arriving at R a second for S seconds, each minute's
+//!   requests, errors, p99 and the server's (P) memory (`bench/soak.sh`);
 //! - `check --address A --codes N`: every page type answers 200 within one
 //!   second (a lookup, a pay page, a payment, its receipt, a document,
 //!   readiness).
@@ -500,6 +503,96 @@ async fn check(args: &Args) -> Result<(), BoxError> {
     }
 }
 
+/// The server's resident memory in MB, from `/proc`.
+fn rss_mb(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Requests of the mixed load arriving at a steady rate (not as fast as the
+/// server answers), for a long time; every minute a line with the minute's
+/// requests, errors and p99 and the server's memory. Ends with the errors in
+/// all and the memory at the end against the memory after the first minute.
+async fn soak(args: &Args) -> Result<(), BoxError> {
+    let address = args.address()?;
+    let rate = args.number("--rate", 200)?.max(1);
+    let seconds = args.number("--seconds", 1800)? as u64;
+    let pid = args.number("--pid", 0)? as u32;
+    let shared = Arc::new(Shared {
+        connections: Connections::new(address),
+        next_code: AtomicUsize::new(0),
+        codes: args.number("--codes", 40_000)?,
+        receipts: Mutex::new(Vec::new()),
+    });
+    for _ in 0..20 {
+        pay(&shared).await?;
+    }
+    let minute: Arc<Mutex<Pages>> = Arc::default();
+    let total_errors = Arc::new(AtomicUsize::new(0));
+    let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / rate as f64));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let start = Instant::now();
+    let mut next_report = start + Duration::from_secs(60);
+    let (mut first_minute, mut last) = (None, None);
+    println!(
+        "soak: {rate} requests/s for {seconds} s (mix: {MIX:?})\n  {:>6} {:>9} {:>7} {:>8} {:>9}",
+        "minute", "requests", "errors", "p99 ms", "RSS MB"
+    );
+    let mut n = 0usize;
+    while start.elapsed() < Duration::from_secs(seconds) {
+        ticks.tick().await;
+        let (shared, minute, total_errors) = (shared.clone(), minute.clone(), total_errors.clone());
+        tokio::spawn(async move {
+            let page = page_for(n);
+            let began = Instant::now();
+            let result = visit(&shared, page, n).await;
+            if result.is_err() {
+                total_errors.fetch_add(1, Ordering::Relaxed);
+            }
+            if let Ok(mut minute) = minute.lock() {
+                minute.record(
+                    (format!("{page:?}").to_lowercase(), result),
+                    began.elapsed(),
+                );
+            }
+        });
+        n += 1;
+        if Instant::now() >= next_report {
+            let done = std::mem::take(&mut *minute.lock().map_err(|_| "poisoned")?);
+            let latencies: Vec<Duration> = done.latencies.values().flatten().copied().collect();
+            let errors: usize = done.errors.values().sum();
+            let rss = rss_mb(pid);
+            first_minute = first_minute.or(rss);
+            last = rss;
+            println!(
+                "  {:>6} {:>9} {:>7} {:>8.1} {:>9}",
+                (next_report - start).as_secs() / 60,
+                latencies.len() + errors,
+                errors,
+                percentile_ms(&latencies, 99.0),
+                rss.map_or("-".into(), |mb| format!("{mb:.1}"))
+            );
+            for error in done.first_errors.iter().take(2) {
+                println!("         e.g. {error}");
+            }
+            next_report += Duration::from_secs(60);
+        }
+    }
+    // The last requests' answers.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let errors = total_errors.load(Ordering::Relaxed);
+    println!("  requests {n}, errors {errors}");
+    if let (Some(first), Some(end)) = (first_minute, rss_mb(pid).or(last)) {
+        println!(
+            "  server RSS after the first minute {first:.1} MB, at the end {end:.1} MB ({:+.1} %; target within 5 %)",
+            100.0 * (end - first) / first
+        );
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -510,8 +603,10 @@ async fn main() -> Result<(), BoxError> {
         Some("hangups") => hangups(&args).await,
         Some("check") => check(&args).await,
         Some("ssr") => ssr(&args).await,
+        Some("soak") => soak(&args).await,
         _ => Err(
-            "usage: load seed|mixed|hangups|check|ssr [options]; see bench/load.sh, bench/ssr.sh"
+            "usage: load seed|mixed|hangups|check|ssr|soak [options]; see bench/load.sh, \
+             bench/ssr.sh, bench/soak.sh"
                 .into(),
         ),
     }

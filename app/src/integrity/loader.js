@@ -1,9 +1,9 @@
 // Starts the card form once the page is idle: loads the module pinned by
 // the import map, fetches the WebAssembly with its hash (the browser
 // refuses either if a byte differs), then wakes each island and marks it
-// `data-ready` (for tests and CSS). The WebAssembly is not preloaded: on a
-// slow network it would hold back the page's first paint, and the form
-// works without it. The island walk is Leptos's own
+// `data-ready` (for tests and CSS). Neither file is preloaded: on a slow
+// network a preload holds back the page's first paint, and the form works
+// without them. The island walk is Leptos's own
 // (leptos/src/hydration/island_script.js, MIT), which cannot be given hashes.
 ((js, wasm, wasmIntegrity) => {
 	const childrenCallbacks = [];

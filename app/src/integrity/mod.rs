@@ -1,8 +1,9 @@
 //! The site's own scripts and stylesheet pinned to the hashes made with the
 //! release (Subresource Integrity, PCI DSS 6.4.3): the payment page names
-//! its module in an import map with its hash and preloads it with the hash,
-//! and its loader fetches the WebAssembly with its hash (not preloaded: it
-//! would hold back the first paint), so a browser runs nothing of ours whose
+//! its module in an import map with its hash, and its loader imports the
+//! module and fetches the WebAssembly with its hash once the page is idle
+//! (neither is preloaded: on a slow network a preload holds back the first
+//! paint, and the form works without them), so a browser runs nothing of ours whose
 //! bytes differ from the release's. Without a manifest (a build that did
 //! not make one) no script is offered at all: every page works without
 //! JavaScript, and a script nobody vouched for is not served.
@@ -68,14 +69,11 @@ pub fn stylesheet(assets: Option<&PinnedAssets>) -> impl IntoView + use<> {
     }
 }
 
-/// What loads the islands of a page: the import map, the preloads and the
-/// loader, each script with this response's nonce.
+/// What loads the islands of a page: the import map and the loader, each script with this response's nonce.
 pub fn scripts(assets: &PinnedAssets) -> impl IntoView + use<> {
     let nonce = use_nonce();
     view! {
         <script type="importmap" nonce=nonce.clone()>{assets.import_map()}</script>
-        <link rel="modulepreload" href=assets.module.path.clone()
-            integrity=assets.module.integrity.clone() crossorigin="anonymous"/>
         <script type="module" nonce=nonce>{assets.loader()}</script>
     }
 }

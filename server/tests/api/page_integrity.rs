@@ -49,11 +49,14 @@ async fn the_payment_page_pins_its_scripts_and_stylesheet_to_the_release() {
         html.contains(&assets.loader()),
         "the loader as the manifest hashed it"
     );
-    // The loader fetches the WebAssembly with its hash; it is not preloaded,
-    // so it never holds back the page's first paint.
+    // The loader imports the module (pinned by the import map) and fetches
+    // the WebAssembly with its hash; neither is preloaded, so neither holds
+    // back the page's first paint.
     assert!(assets.loader().contains(&assets.wasm.integrity));
-    assert!(!html.contains(&format!(r#"href="{}""#, assets.wasm.path)));
-    for pinned in [&assets.module, &assets.stylesheet] {
+    assert!(assets.import_map().contains(&assets.module.integrity));
+    assert!(!html.contains(r#"rel="modulepreload""#), "{html}");
+    assert!(!html.contains(r#"rel="preload""#), "{html}");
+    for pinned in [&assets.stylesheet] {
         let link = html
             .split("<link ")
             .find(|link| link.contains(&format!(r#"href="{}""#, pinned.path)))
