@@ -68,7 +68,7 @@ impl Engine {
             let index = state
                 .find(order_id, Instant::now())
                 .ok_or(EngineError::NotFound)?;
-            let order = &mut state.orders[index];
+            let order = state.order_mut(index);
             let Some(challenge) = &order.challenge else {
                 return Err(EngineError::Conflict);
             };
@@ -98,7 +98,7 @@ impl Engine {
     pub fn challenge(&self, token: &str) -> Option<ChallengeView> {
         let state = self.state();
         let index = *state.by_token.get(token)?;
-        state.orders[index].challenge_view()
+        state.order(index).challenge_view()
     }
 
     /// Records the cardholder's answer. One attempt: a wrong code fails the
@@ -116,7 +116,7 @@ impl Engine {
         let (view, early) = {
             let mut state = self.state();
             let index = *state.by_token.get(token)?;
-            let order = &mut state.orders[index];
+            let order = state.order_mut(index);
             let mut early = None;
             if let Some(challenge) = order.challenge.as_mut()
                 && challenge.outcome.is_none()

@@ -18,7 +18,7 @@ impl Engine {
     pub fn order(&self, order_id: &str) -> Option<OrderResponse> {
         let state = self.state();
         let index = state.find(order_id, Instant::now())?;
-        Some(state.orders[index].response(&self.acs_base_url))
+        Some(state.order(index).response(&self.acs_base_url))
     }
 
     /// The merchant's status query (`GET /v1/orders/{id}`): the order, or
@@ -31,7 +31,7 @@ impl Engine {
             .entry(order_id.to_owned())
             .or_default() += 1;
         let index = state.find(order_id, Instant::now())?;
-        Some(state.orders[index].response(&self.acs_base_url))
+        Some(state.order(index).response(&self.acs_base_url))
     }
 
     /// Every charge: orders approved, or approved and later refunded, oldest first.

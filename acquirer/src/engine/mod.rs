@@ -190,7 +190,7 @@ impl Engine {
         let (answer, notify) = {
             let mut state = self.state();
             if let Some(&index) = state.by_id.get(&request.order_id) {
-                let order = &state.orders[index];
+                let order = state.order(index);
                 if order.amount_minor != request.amount_minor
                     || order.currency != request.currency
                     || order.card_fingerprint != fingerprint
@@ -243,8 +243,8 @@ impl Engine {
             }
             if status == OrderStatus::ChallengeRequired {
                 let challenge = ChallengeState::new(&request.return_url, early_notification);
-                let index = state.orders.len();
-                state.by_token.insert(challenge.token.clone(), index);
+                let number = state.next_number();
+                state.by_token.insert(challenge.token.clone(), number);
                 order.challenge = Some(challenge);
             } else {
                 order.settle(status, decline_code);
@@ -265,9 +265,7 @@ impl Engine {
             };
             let notify = (status != OrderStatus::ChallengeRequired)
                 .then(|| (order.notification(), delivery));
-            let index = state.orders.len();
-            state.by_id.insert(order.order_id.clone(), index);
-            state.orders.push(order);
+            state.keep(order);
             (answer, notify)
         };
         if let Some((notification, delivery)) = notify {

@@ -12,7 +12,7 @@ use crate::protocol::{
     OrderStatus, ThreeDsMode,
 };
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use tokio::time::Instant;
 
 pub(super) struct Order {
@@ -46,10 +46,19 @@ pub(super) struct Order {
     pub(super) refund_calls: u32,
 }
 
-/// Every order, with the indexes the calls look orders up by.
-#[derive(Default)]
+/// How many orders the engine keeps, the oldest going first. The sandbox
+/// runs for weeks inside a server in test mode, and keeping every order
+/// would grow its memory with every payment (about half a kilobyte each);
+/// the merchant asks about recent orders only (status, challenge, refund),
+/// and an order forgotten answers "no such order", as for any unknown id.
+pub const ORDERS_KEPT: usize = 2_000;
+
+/// The orders kept, numbered in the order they came (the oldest kept is
+/// number `first`), with the indexes the calls look orders up by.
 pub(super) struct State {
-    pub(super) orders: Vec<Order>,
+    orders: VecDeque<Order>,
+    first: usize,
+    capacity: usize,
     pub(super) by_id: HashMap<String, usize>,
     pub(super) by_token: HashMap<String, usize>,
     pub(super) authorise_requests: usize,
@@ -60,11 +69,66 @@ pub(super) struct State {
     pub(super) refund_requests: HashMap<String, usize>,
 }
 
+impl Default for State {
+    fn default() -> Self {
+        State::keeping(ORDERS_KEPT)
+    }
+}
+
 impl State {
-    /// The index of an order that exists at `now`.
+    /// A state that keeps at most `capacity` orders (at least one).
+    pub(super) fn keeping(capacity: usize) -> State {
+        State {
+            orders: VecDeque::new(),
+            first: 0,
+            capacity: capacity.max(1),
+            by_id: HashMap::new(),
+            by_token: HashMap::new(),
+            authorise_requests: 0,
+            status_requests: HashMap::new(),
+            refund_requests: HashMap::new(),
+        }
+    }
+
+    /// The number of an order that exists at `now`.
     pub(super) fn find(&self, order_id: &str, now: Instant) -> Option<usize> {
-        let index = *self.by_id.get(order_id)?;
-        self.orders[index].visible(now).then_some(index)
+        let number = *self.by_id.get(order_id)?;
+        self.order(number).visible(now).then_some(number)
+    }
+
+    /// The order of a number the indexes gave (they name kept orders only).
+    pub(super) fn order(&self, number: usize) -> &Order {
+        &self.orders[number - self.first]
+    }
+
+    pub(super) fn order_mut(&mut self, number: usize) -> &mut Order {
+        &mut self.orders[number - self.first]
+    }
+
+    /// The number the next order will have.
+    pub(super) fn next_number(&self) -> usize {
+        self.first + self.orders.len()
+    }
+
+    /// Keeps `order` under its id; forgets the oldest order, with what is
+    /// counted about it, when more than the capacity are kept.
+    pub(super) fn keep(&mut self, order: Order) -> usize {
+        let number = self.next_number();
+        self.by_id.insert(order.order_id.clone(), number);
+        self.orders.push_back(order);
+        while self.orders.len() > self.capacity {
+            let Some(old) = self.orders.pop_front() else {
+                break;
+            };
+            self.first += 1;
+            self.by_id.remove(&old.order_id);
+            if let Some(challenge) = &old.challenge {
+                self.by_token.remove(&challenge.token);
+            }
+            self.status_requests.remove(&old.order_id);
+            self.refund_requests.remove(&old.order_id);
+        }
+        number
     }
 
     /// The orders that exist at `now`, oldest first.
@@ -223,4 +287,47 @@ impl ChallengeState {
 pub enum ChallengeOutcome {
     Passed,
     Failed,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::CardData;
+
+    fn order(id: &str) -> Order {
+        let request = AuthoriseRequest {
+            order_id: id.to_owned(),
+            amount_minor: 100,
+            currency: "KGS".to_owned(),
+            card: CardData {
+                number: String::from("4111111111111111").into(),
+                exp_month: 12,
+                exp_year: 2030,
+                cvv: String::from("123").into(),
+                holder: "AIBEK ASANOV".to_owned(),
+            },
+            return_url: "/return".to_owned(),
+        };
+        Order::new(&request, String::new(), OrderStatus::Approved, None)
+    }
+
+    #[test]
+    fn the_oldest_orders_are_forgotten_beyond_the_capacity() {
+        let mut state = State::keeping(2);
+        let now = Instant::now();
+        for id in ["a", "b", "c"] {
+            state.status_requests.insert(id.to_owned(), 1);
+            let number = state.next_number();
+            assert_eq!(state.keep(order(id)), number);
+        }
+        assert_eq!(state.find("a", now), None, "forgotten");
+        assert!(!state.status_requests.contains_key("a"));
+        let b = state.find("b", now).expect("kept");
+        assert_eq!(state.order(b).order_id, "b");
+        let c = state.find("c", now).expect("kept");
+        state.order_mut(c).refund_calls = 7;
+        assert_eq!(state.order(c).refund_calls, 7);
+        assert_eq!(state.visible(now).count(), 2);
+        assert_eq!(state.by_id.len(), 2);
+    }
 }

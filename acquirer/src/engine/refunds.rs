@@ -72,7 +72,7 @@ impl Engine {
         let index = state
             .find(order_id, Instant::now())
             .ok_or(EngineError::NotFound)?;
-        let order = &mut state.orders[index];
+        let order = state.order_mut(index);
         order.refund_calls = order.refund_calls.saturating_add(1);
         if order.refund_calls <= failures {
             tracing::info!(
@@ -146,7 +146,7 @@ impl Engine {
     pub fn refund_status(&self, order_id: &str, refund_id: &str) -> Option<RefundResponse> {
         let state = self.state();
         let index = state.find(order_id, Instant::now())?;
-        let order = &state.orders[index];
+        let order = state.order(index);
         order
             .refunds
             .iter()
@@ -159,6 +159,6 @@ impl Engine {
     pub fn refunded_minor(&self, order_id: &str) -> Option<i64> {
         let state = self.state();
         let index = state.find(order_id, Instant::now())?;
-        Some(state.orders[index].refunded_minor().unwrap_or(0))
+        Some(state.order(index).refunded_minor().unwrap_or(0))
     }
 }

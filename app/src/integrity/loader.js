@@ -27,6 +27,9 @@
 	idle(async () => {
 		const mod = await import(js);
 		await mod.default({ module_or_path: new Request(wasm, { integrity: wasmIntegrity }) });
+		// A breath between starting the WebAssembly and waking the islands:
+		// two short tasks, not one long one, for a slow phone's main thread.
+		await new Promise((resolve) => setTimeout(resolve));
 		mod.hydrate();
 		await traverse(document.body, mod);
 	});
