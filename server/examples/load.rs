@@ -543,7 +543,8 @@ async fn soak(args: &Args) -> Result<(), BoxError> {
     let mut n = 0usize;
     while start.elapsed() < Duration::from_secs(seconds) {
         ticks.tick().await;
-        let (shared, minute, total_errors) = (shared.clone(), minute.clone(), total_errors.clone());
+        let (shared, tally, total_errors) =
+            (shared.clone(), minute.clone(), total_errors.clone());
         tokio::spawn(async move {
             let page = page_for(n);
             let began = Instant::now();
@@ -551,7 +552,7 @@ async fn soak(args: &Args) -> Result<(), BoxError> {
             if result.is_err() {
                 total_errors.fetch_add(1, Ordering::Relaxed);
             }
-            if let Ok(mut minute) = minute.lock() {
+            if let Ok(mut minute) = tally.lock() {
                 minute.record(
                     (format!("{page:?}").to_lowercase(), result),
                     began.elapsed(),

@@ -60,25 +60,61 @@ impl Connections {
 
     async fn send(&self, request: &[u8]) -> Result<Answer, String> {
         let idle = self.idle.lock().map_err(|e| e.to_string())?.pop();
-        let mut stream = match idle {
+        let reused = idle.is_some();
+        let stream = match idle {
             Some(stream) => stream,
-            None => {
-                let stream = TcpStream::connect(self.address)
-                    .await
-                    .map_err(|e| format!("connect: {e}"))?;
-                stream.set_nodelay(true).map_err(|e| e.to_string())?;
-                stream
-            }
+            None => self.connect().await?,
         };
-        stream
-            .write_all(request)
+        match self.exchange(stream, request).await {
+            // The server closed the idle connection as the request went out
+            // (its idle timeout): nothing was answered, so the request is
+            // sent again on a new one, as browsers do.
+            Err(Exchange::Unanswered(_)) if reused => {
+                let stream = self.connect().await?;
+                self.exchange(stream, request).await.map_err(Exchange::into_message)
+            }
+            result => result.map_err(Exchange::into_message),
+        }
+    }
+
+    async fn connect(&self) -> Result<TcpStream, String> {
+        let stream = TcpStream::connect(self.address)
             .await
-            .map_err(|e| format!("send: {e}"))?;
-        let (answer, keep_alive) = read_response(&mut stream).await?;
-        if keep_alive {
-            self.idle.lock().map_err(|e| e.to_string())?.push(stream);
+            .map_err(|e| format!("connect: {e}"))?;
+        stream.set_nodelay(true).map_err(|e| e.to_string())?;
+        Ok(stream)
+    }
+
+    async fn exchange(&self, mut stream: TcpStream, request: &[u8]) -> Result<Answer, Exchange> {
+        if let Err(e) = stream.write_all(request).await {
+            return Err(Exchange::Unanswered(format!("send: {e}")));
+        }
+        let mut first = [0u8; 1];
+        match stream.peek(&mut first).await {
+            Ok(0) => return Err(Exchange::Unanswered("closed before answering".into())),
+            Err(e) => return Err(Exchange::Unanswered(format!("receive: {e}"))),
+            Ok(_) => {}
+        }
+        let (answer, keep_alive) = read_response(&mut stream).await.map_err(Exchange::Broken)?;
+        if keep_alive && let Ok(mut idle) = self.idle.lock() {
+            idle.push(stream);
         }
         Ok(answer)
+    }
+}
+
+/// Why an exchange failed: before any byte of an answer (the request can be
+/// sent again), or in the middle of one.
+enum Exchange {
+    Unanswered(String),
+    Broken(String),
+}
+
+impl Exchange {
+    fn into_message(self) -> String {
+        match self {
+            Exchange::Unanswered(message) | Exchange::Broken(message) => message,
+        }
     }
 }
 
