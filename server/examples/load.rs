@@ -543,8 +543,7 @@ async fn soak(args: &Args) -> Result<(), BoxError> {
     let mut n = 0usize;
     while start.elapsed() < Duration::from_secs(seconds) {
         ticks.tick().await;
-        let (shared, tally, total_errors) =
-            (shared.clone(), minute.clone(), total_errors.clone());
+        let (shared, tally, total_errors) = (shared.clone(), minute.clone(), total_errors.clone());
         tokio::spawn(async move {
             let page = page_for(n);
             let began = Instant::now();

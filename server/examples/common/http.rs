@@ -71,7 +71,9 @@ impl Connections {
             // sent again on a new one, as browsers do.
             Err(Exchange::Unanswered(_)) if reused => {
                 let stream = self.connect().await?;
-                self.exchange(stream, request).await.map_err(Exchange::into_message)
+                self.exchange(stream, request)
+                    .await
+                    .map_err(Exchange::into_message)
             }
             result => result.map_err(Exchange::into_message),
         }
