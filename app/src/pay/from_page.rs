@@ -5,7 +5,7 @@
 //! of the form. Nothing is sent twice, and the bundle needs no JSON parser.
 
 use super::attributes;
-use super::island::CardFormSetup;
+use super::setup::CardFormSetup;
 use super::text::CardFormText;
 use crate::api::CardFormValues;
 use domain::YearMonth;

@@ -6,61 +6,18 @@
 //! post, exactly as without JavaScript, so the bundle carries no client for
 //! the server's functions. The server hands the island its setup through
 //! context, and in the browser it reads it back from the page
-//! (`super::from_page`), so it has no props to serialize.
+//! (`super::setup`, `super::from_page`), so it has no props to serialize.
 
 #[cfg(feature = "ssr")]
 use super::attributes;
 use super::text::{BRAND, PROCESSING, SUBMIT};
-use crate::api::{CardFormValues, Field, FieldError};
+use crate::api::{CardFormValues, Field};
 use crate::card_form::{brand_hint, check_card_form, check_field};
-use domain::{BrandTable, YearMonth};
+use domain::BrandTable;
 use leptos::prelude::*;
 
+pub use super::setup::CardFormSetup;
 pub use super::text::CardFormText;
-
-/// Everything the server knows when it renders the form.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CardFormSetup {
-    /// Where the form posts.
-    pub action: String,
-    /// What the citizen typed before: never the card number or the CVV.
-    pub values: CardFormValues,
-    /// Says the number must be typed again, naming its brand and last four.
-    pub number_note: Option<String>,
-    pub errors: Vec<FieldError>,
-    /// A message above the form, such as a decline.
-    pub notice: Option<String>,
-    pub text: CardFormText,
-    /// The configured Elcart prefix, so the browser detects brands as the server does.
-    pub elcart_prefix: String,
-    /// This month on the server's clock, for the expiry check.
-    pub today: YearMonth,
-}
-
-impl Default for CardFormSetup {
-    fn default() -> Self {
-        CardFormSetup {
-            action: String::new(),
-            values: CardFormValues::default(),
-            number_note: None,
-            errors: Vec::new(),
-            notice: None,
-            text: CardFormText::default(),
-            elcart_prefix: String::new(),
-            today: YearMonth { year: 0, month: 1 },
-        }
-    }
-}
-
-impl CardFormSetup {
-    /// On the server, what the pay page provided; in the browser, the page.
-    fn current() -> CardFormSetup {
-        #[cfg(feature = "ssr")]
-        return use_context::<CardFormSetup>().unwrap_or_default();
-        #[cfg(not(feature = "ssr"))]
-        return super::from_page::setup();
-    }
-}
 
 #[island]
 pub fn CardForm() -> impl IntoView {

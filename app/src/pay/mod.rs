@@ -1,6 +1,6 @@
-//! Paying: the card form's island ([`island`]), its texts ([`text`]) and
-//! what it reads back from the page in the browser (`attributes`,
-//! `from_page`); the `pay` server function, the form's JSON twin for scripts
+//! Paying: the card form's island ([`island`]), its texts ([`text`]), what
+//! it starts from (`setup`) and what it reads back from the page in the
+//! browser (`attributes`, `from_page`); the `pay` server function, the form's JSON twin for scripts
 //! and load generators, whose body the form post runs too ([`flow`], server
 //! only); and the one rule from the outcome of a submit to what happens next
 //! ([`next`]), which the form post, the JSON call and the pay page follow.
@@ -12,6 +12,7 @@ pub mod flow;
 mod from_page;
 pub mod island;
 pub mod next;
+mod setup;
 pub mod text;
 
 pub use next::{FormAgain, NextStep, next_step};
