@@ -26,9 +26,8 @@ done
 codes=$(( rate * seconds / 10 + 1000 ))
 
 source scripts/setup.sh >/dev/null
-cargo leptos build --release 2>&1 | tail -1
-./target/release/server manifest --site target/site >/dev/null
-scripts/precompress.sh target/site/pkg >/dev/null
+source bench/site.sh
+release_site >/dev/null
 cargo build --quiet --release -p server --example load
 load=target/release/examples/load
 source scripts/free_port.sh

@@ -24,9 +24,8 @@ while (($#)); do
 done
 
 source scripts/setup.sh >/dev/null
-cargo leptos build --release 2>&1 | tail -1
-./target/release/server manifest --site target/site >/dev/null
-scripts/precompress.sh target/site/pkg >/dev/null
+source bench/site.sh
+release_site >/dev/null
 cargo build --quiet --release -p server --example load
 source scripts/free_port.sh
 
