@@ -22,10 +22,15 @@ test('the payment page runs the release\'s scripts, as the check finds it', asyn
   page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
   await page.goto(pay_url);
   await islandReady(page, js);
-  const pinned = await page.locator('link[rel="modulepreload"], link[rel="preload"], link[rel="stylesheet"]')
+  // Nothing is preloaded (it would hold back the first paint): the import
+  // map pins the module, the loader the WebAssembly, the link the stylesheet.
+  await expect(page.locator('link[rel="modulepreload"], link[rel="preload"]')).toHaveCount(0);
+  const pinned = await page.locator('link[rel="stylesheet"]')
     .evaluateAll((links) => links.map((l) => l.getAttribute('integrity') ?? ''));
-  expect(pinned.length).toBe(3);
+  expect(pinned.length).toBe(1);
   for (const integrity of pinned) expect(integrity).toMatch(/^sha384-[A-Za-z0-9+/]{64}$/);
+  const importMap = await page.locator('script[type="importmap"]').textContent();
+  expect(importMap).toMatch(/"\/pkg\/tolem\.[0-9a-f]{16}\.js":"sha384-[A-Za-z0-9+/]{64}"/);
   expect(errors).toEqual([]);
   // execFileSync throws on a non-zero exit: 0 is "unchanged".
   expect(checkPage(pay_url)).toContain('unchanged');
