@@ -112,6 +112,23 @@ struct Shared {
     receipts: Mutex<Vec<String>>,
 }
 
+impl Shared {
+    /// The state of a mixed load on `codes` payable codes, with a few
+    /// receipts to read from the start (paid before any timing).
+    async fn start(address: SocketAddr, codes: usize) -> Result<Arc<Shared>, BoxError> {
+        let shared = Arc::new(Shared {
+            connections: Connections::new(address),
+            next_code: AtomicUsize::new(0),
+            codes,
+            receipts: Mutex::new(Vec::new()),
+        });
+        for _ in 0..20 {
+            pay(&shared).await?;
+        }
+        Ok(shared)
+    }
+}
+
 async fn pay(shared: &Shared) -> Result<(), String> {
     let n = shared.next_code.fetch_add(1, Ordering::Relaxed);
     if n >= shared.codes {
@@ -286,16 +303,7 @@ async fn mixed(args: &Args) -> Result<(), BoxError> {
     let address = args.address()?;
     let connections = args.number("--connections", 256)?;
     let seconds = args.number("--seconds", 60)? as u64;
-    let shared = Arc::new(Shared {
-        connections: Connections::new(address),
-        next_code: AtomicUsize::new(0),
-        codes: args.number("--codes", 20_000)?,
-        receipts: Mutex::new(Vec::new()),
-    });
-    // A few receipts to read from the start (not timed).
-    for _ in 0..20 {
-        pay(&shared).await?;
-    }
+    let shared = Shared::start(address, args.number("--codes", 20_000)?).await?;
     let load = shared.clone();
     let run = closed_loop(connections, for_seconds(seconds), move |n| {
         let shared = load.clone();
@@ -520,15 +528,7 @@ async fn soak(args: &Args) -> Result<(), BoxError> {
     let rate = args.number("--rate", 200)?.max(1);
     let seconds = args.number("--seconds", 1800)? as u64;
     let pid = args.number("--pid", 0)? as u32;
-    let shared = Arc::new(Shared {
-        connections: Connections::new(address),
-        next_code: AtomicUsize::new(0),
-        codes: args.number("--codes", 40_000)?,
-        receipts: Mutex::new(Vec::new()),
-    });
-    for _ in 0..20 {
-        pay(&shared).await?;
-    }
+    let shared = Shared::start(address, args.number("--codes", 40_000)?).await?;
     let minute: Arc<Mutex<Pages>> = Arc::default();
     let total_errors = Arc::new(AtomicUsize::new(0));
     let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / rate as f64));
