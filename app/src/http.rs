@@ -48,6 +48,21 @@ pub fn set_last_modified(moment: chrono::DateTime<chrono::Utc>) {
     }
 }
 
+/// Where a page names the values that must be new in every copy of it
+/// (the pay form's attempt key), for the server, which renders a page once
+/// and answers copies of it, to make them anew. Never sent to a browser.
+pub const FRESH_VALUE_HEADER: &str = "x-tolem-fresh-value";
+
+/// Names `value`, written in this page, as one to make anew in each copy.
+pub fn mark_fresh(value: &str) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(value),
+    ) {
+        response.insert_header(header::HeaderName::from_static(FRESH_VALUE_HEADER), value);
+    }
+}
+
 /// Lets this page's forms post to one more origin (the issuer's challenge
 /// page, which may live on the acquirer's site).
 pub fn allow_form_target(nonce: &str, url: &str) {

@@ -244,6 +244,9 @@ fn payment(connections: Arc<Connections>) -> Op {
 
 struct Figures {
     payments: Run,
+    /// The most this process (server, sandbox acquirer and load generator)
+    /// held resident while the payers paid, in MB.
+    resident_mb: f64,
     inserts: Run,
     /// Payments arriving at a steady rate, when measured.
     steady: Option<Run>,
@@ -283,7 +286,9 @@ async fn measure(database_url: &str, options: &Options, raw: Op) -> Result<Figur
         first: options.warmup,
         count: options.payments,
     };
+    let peak = PeakResident::start();
     let payments = drive(options.payers, timed, pay.clone()).await;
+    let resident_mb = peak.stop().await;
     eprintln!(
         "  payments: {:.0}/s over {:.1} s",
         payments.rate(),
@@ -323,6 +328,7 @@ async fn measure(database_url: &str, options: &Options, raw: Op) -> Result<Figur
     );
     Ok(Figures {
         payments,
+        resident_mb,
         inserts,
         steady,
     })
@@ -451,10 +457,15 @@ fn details(
     backend: &str,
     Figures {
         payments,
+        resident_mb,
         inserts,
         steady,
     }: &Figures,
 ) {
+    println!(
+        "{backend}: resident memory at most {resident_mb:.1} MB while the payers paid \
+         (this one process: server, sandbox acquirer, load generator; target 64 MB)"
+    );
     println!(
         "{backend}: {} payments in {:.2} s, max {:.1} ms; {} raw inserts in {:.2} s, \
          p50 {:.2} ms, p99 {:.2} ms",
@@ -528,4 +539,44 @@ async fn main() -> Result<(), BoxError> {
     }
     println!("target: ratio >= 0.5 and p99 < 25 ms");
     Ok(())
+}
+
+/// The most memory this process holds resident while it runs, sampled every
+/// 20 ms from `/proc/self/status`.
+struct PeakResident {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<u64>,
+}
+
+impl PeakResident {
+    fn start() -> Self {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let task = tokio::spawn(async move {
+            let mut peak = 0;
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(resident_kb().unwrap_or(0));
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            peak.max(resident_kb().unwrap_or(0))
+        });
+        PeakResident { stop, task }
+    }
+
+    /// The peak in MB.
+    async fn stop(self) -> f64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.task.await.unwrap_or(0) as f64 / 1024.0
+    }
+}
+
+fn resident_kb() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()?
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }

@@ -202,7 +202,7 @@ impl Application {
             .site_addr(local_addr)
             .build();
         let router = web::router(
-            web::AppState {
+            web::AppState::new(web::Site {
                 leptos_options,
                 payments: payments.clone(),
                 receipts,
@@ -215,6 +215,11 @@ impl Application {
                 lookups: abuse::lookups::LookupThrottle::new(&config.abuse),
                 integrity,
                 acquirer: web::AcquirerLink(last_answer),
+                copies: web::PageCopies::new(
+                    payments.store.clone(),
+                    payments.clock.clone(),
+                    config.page_copies,
+                ),
                 backoffice: backoffice::BackOffice {
                     desk: Arc::new(staff::StaffDesk::new(
                         payments.store.clone(),
@@ -237,7 +242,7 @@ impl Application {
                         config.api.gets_per_second,
                     )),
                 },
-            },
+            }),
             &config.http,
         );
         let metrics_addr = match config.metrics_addr {

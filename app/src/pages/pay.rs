@@ -120,6 +120,8 @@ async fn pay_page(
         Ok(key) => key,
         Err(_) => services.payments.new_idempotency_key(),
     };
+    // A page answered again (the server's copies) gets a key of its own.
+    crate::http::mark_fresh(&idempotency_key.to_string());
     let setup = CardFormSetup {
         action: paths::pay(&request.code),
         values: CardFormValues {

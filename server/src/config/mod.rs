@@ -77,6 +77,9 @@ pub struct Config {
     pub store: crate::storage::StoreOptions,
     /// How often each server checks the database for new document editions.
     pub documents_refresh: Duration,
+    /// How long a page rendered once is answered again (`web::page_copies`);
+    /// zero: every page is rendered for its request.
+    pub page_copies: Duration,
     /// The key feedback senders' pseudonyms are made with; `None`: one the
     /// servers generate and share through the database.
     pub feedback_key: Option<String>,
@@ -173,6 +176,7 @@ impl Config {
             behind_proxy: false,
             store: crate::storage::StoreOptions::default(),
             documents_refresh: Duration::from_secs(2),
+            page_copies: Duration::from_secs(1),
             feedback_key: None,
             receipt_key: None,
             http: HttpLimits::default(),
@@ -243,6 +247,7 @@ impl Config {
                 postgres_connections: vars.positive("TOLEM_DB_POSTGRES_CONNECTIONS", 16)? as usize,
             },
             documents_refresh: secs(vars.positive("TOLEM_DOCUMENTS_REFRESH_SECS", 2)?),
+            page_copies: Duration::from_millis(vars.number("TOLEM_PAGE_COPIES_MS", 1_000)?),
             feedback_key: vars.get("TOLEM_FEEDBACK_KEY"),
             receipt_key: checks::optional_secret(
                 "TOLEM_RECEIPT_KEY",

@@ -61,7 +61,7 @@ async fn a_stuck_database_answers_busy_in_time_and_recovers(postgres: bool) {
 
     let lock = match &sqlite {
         Some(store) => {
-            store.backend().occupy_readers(STUCK_FOR);
+            store.backend().inner().occupy_readers(STUCK_FOR);
             None
         }
         None => Some(lock_requests(&url).await),

@@ -16,6 +16,7 @@ mod backend;
 mod backlog;
 #[cfg(test)]
 mod busy_tests;
+mod changes;
 mod csp_reports;
 mod group_commit;
 mod inbox;
@@ -281,6 +282,9 @@ pub trait PaymentStore:
 {
     /// "sqlite" or "postgres", for logs and reports.
     fn backend(&self) -> &'static str;
+    /// Writes this process has made to the database so far (committed or
+    /// not): what a page rendered once is kept against.
+    fn writes(&self) -> u64;
     async fn find_request(&self, code: &PaymentCode) -> Result<Option<PaymentRequest>, StoreError>;
     async fn insert_request(
         &self,

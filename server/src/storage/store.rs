@@ -3,6 +3,7 @@
 //! reading of why a new payment was refused.
 
 use super::backend::{Backend, Connections};
+use super::changes::Counted;
 use super::group_commit::{BeginPayment, MovePayment, Write};
 use super::queries::{self as q};
 use super::values::statement;
@@ -16,15 +17,17 @@ use tokio::sync::oneshot;
 const COMMIT_WAIT: Duration = Duration::from_secs(15);
 
 pub struct SqlStore<B> {
-    backend: B,
+    backend: Counted<B>,
 }
 
 impl<B: Backend> SqlStore<B> {
     pub fn new(backend: B) -> SqlStore<B> {
-        SqlStore { backend }
+        SqlStore {
+            backend: Counted::new(backend),
+        }
     }
 
-    pub(super) fn backend(&self) -> &B {
+    pub(super) fn backend(&self) -> &Counted<B> {
         &self.backend
     }
 
@@ -48,11 +51,13 @@ impl<B: Backend> SqlStore<B> {
         answer: oneshot::Receiver<Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
         self.backend.push(write).await?;
-        match tokio::time::timeout(COMMIT_WAIT, answer).await {
+        let result = match tokio::time::timeout(COMMIT_WAIT, answer).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(StoreError::WriterStopped),
             Err(_) => Err(StoreError::Busy),
-        }
+        };
+        self.backend.count();
+        result
     }
 
     /// Why the insert of `payment` was refused, found by reading what it
@@ -98,6 +103,10 @@ impl<B: Backend> SqlStore<B> {
 impl<B: Backend> PaymentStore for SqlStore<B> {
     fn backend(&self) -> &'static str {
         self.backend.name()
+    }
+
+    fn writes(&self) -> u64 {
+        self.backend.writes()
     }
 
     async fn find_request(&self, code: &PaymentCode) -> Result<Option<PaymentRequest>, StoreError> {

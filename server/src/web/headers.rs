@@ -4,7 +4,7 @@
 use super::whole::MAX_PAGE_BYTES;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -17,8 +17,7 @@ pub async fn conditional_pages(request: Request, next: Next) -> Response {
     if request.method() != http::Method::GET || is_private(&request) {
         return next.run(request).await;
     }
-    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
-    let if_modified_since = request.headers().get(header::IF_MODIFIED_SINCE).cloned();
+    let validators = Validators::of(request.headers());
     let response = next.run(request).await;
     let html = response
         .headers()
@@ -44,14 +43,40 @@ pub async fn conditional_pages(request: Request, next: Next) -> Response {
         header::VARY,
         HeaderValue::from_static("Cookie, Accept-Language"),
     );
-    let unchanged = match (&if_none_match, &if_modified_since) {
+    if not_modified(&parts.headers, &validators) {
+        to_not_modified(&mut parts);
+        return Response::from_parts(parts, Body::empty());
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// What a request says it has of a page already.
+pub struct Validators {
+    if_none_match: Option<HeaderValue>,
+    if_modified_since: Option<HeaderValue>,
+}
+
+impl Validators {
+    pub fn of(request: &HeaderMap) -> Self {
+        Validators {
+            if_none_match: request.get(header::IF_NONE_MATCH).cloned(),
+            if_modified_since: request.get(header::IF_MODIFIED_SINCE).cloned(),
+        }
+    }
+}
+
+/// Whether the browser has the page `response` would send already.
+pub fn not_modified(response: &HeaderMap, asked: &Validators) -> bool {
+    let Some(etag) = response.get(header::ETAG).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    match (&asked.if_none_match, &asked.if_modified_since) {
         (Some(tags), _) => tags
             .to_str()
             .map(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
             .unwrap_or(false),
         (None, Some(since)) => {
-            let last_modified = parts
-                .headers
+            let last_modified = response
                 .get(header::LAST_MODIFIED)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok());
@@ -62,17 +87,17 @@ pub async fn conditional_pages(request: Request, next: Next) -> Response {
             matches!((last_modified, since), (Some(modified), Some(since)) if modified <= since)
         }
         (None, None) => false,
-    };
-    if unchanged {
-        parts.status = StatusCode::NOT_MODIFIED;
-        parts.headers.remove(header::CONTENT_LENGTH);
-        parts.headers.remove(header::CONTENT_TYPE);
-        // The browser keeps the page it has, whose scripts carry the nonce of
-        // the policy it was sent with: a new policy would not match them.
-        parts.headers.remove(header::CONTENT_SECURITY_POLICY);
-        return Response::from_parts(parts, Body::empty());
     }
-    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Turns a page's head into a 304's.
+pub fn to_not_modified(parts: &mut http::response::Parts) {
+    parts.status = StatusCode::NOT_MODIFIED;
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.remove(header::CONTENT_TYPE);
+    // The browser keeps the page it has, whose scripts carry the nonce of
+    // the policy it was sent with: a new policy would not match them.
+    parts.headers.remove(header::CONTENT_SECURITY_POLICY);
 }
 
 /// The page with the values of its `nonce="..."` attributes left out.

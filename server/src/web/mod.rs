@@ -22,6 +22,7 @@ mod language;
 pub mod limits;
 mod notifications;
 pub(crate) mod origin;
+mod page_copies;
 mod pay;
 mod pay_arguments;
 mod whole;
@@ -29,6 +30,7 @@ mod whole;
 pub use headers::SECURITY_HEADERS;
 pub use health::AcquirerLink;
 pub use notifications::NotificationKey;
+pub use page_copies::PageCopies;
 
 use crate::config::HttpLimits;
 use crate::documents::Documents;
@@ -53,9 +55,28 @@ use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
 /// Everything a handler may need, each service once; handlers take the part
-/// they need (`State<Arc<Payments>>`, ...).
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// they need (`State<Arc<Payments>>`, ...). Behind one `Arc`: axum clones the
+/// state for every request and every layer that takes it, and cloning each
+/// service's handle (the Leptos options alone are a dozen strings) was a
+/// fifth of the CPU of a small response.
+#[derive(Clone)]
+pub struct AppState(Arc<Site>);
+
+impl AppState {
+    pub fn new(site: Site) -> Self {
+        Self(Arc::new(site))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Site;
+    fn deref(&self) -> &Site {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct Site {
     pub leptos_options: LeptosOptions,
     pub payments: Arc<Payments>,
     pub receipts: Arc<crate::receipts::Receipts>,
@@ -78,9 +99,40 @@ pub struct AppState {
     pub integrity: crate::page_integrity::PageIntegrity,
     /// When the acquirer last answered, for readiness.
     pub acquirer: AcquirerLink,
+    /// The pages rendered once and answered again.
+    pub copies: PageCopies,
 }
 
-impl AppState {
+/// What `#[derive(FromRef)]` gives a struct, for the parts behind the `Arc`.
+macro_rules! parts_from_state {
+    ($($field:ident: $type:ty),* $(,)?) => {
+        $(impl FromRef<AppState> for $type {
+            fn from_ref(state: &AppState) -> Self {
+                state.0.$field.clone()
+            }
+        })*
+    };
+}
+
+parts_from_state! {
+    leptos_options: LeptosOptions,
+    payments: Arc<Payments>,
+    receipts: Arc<crate::receipts::Receipts>,
+    documents: Arc<Documents>,
+    feedback: Arc<FeedbackDesk>,
+    settings: Arc<SiteSettings>,
+    sandbox: Option<Arc<Engine>>,
+    notification_key: NotificationKey,
+    behind_proxy: bool,
+    lookups: Arc<crate::abuse::lookups::LookupThrottle>,
+    api: crate::api::ApiState,
+    backoffice: crate::backoffice::BackOffice,
+    integrity: crate::page_integrity::PageIntegrity,
+    acquirer: AcquirerLink,
+    copies: PageCopies,
+}
+
+impl Site {
     /// The services as the pages find them in their context.
     fn services(&self) -> Services {
         Services {
@@ -139,7 +191,11 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
         ))
         .layer(middleware::from_fn(pay_arguments::read_pay_arguments))
         .layer(middleware::from_fn(whole::run_to_completion))
-        .layer(middleware::from_fn(headers::conditional_pages));
+        .layer(middleware::from_fn(headers::conditional_pages))
+        .layer(middleware::from_fn_with_state(
+            state.copies.clone(),
+            page_copies::answer_copies,
+        ));
     // Every wait inside a request is bounded where it waits (the database's
     // wait, the commit's, the acquirer client's timeouts); the request
     // timeout bounds what is left, a client slow to send its body, and the

@@ -19,6 +19,7 @@ mod late_acquirer;
 mod lookup;
 mod monitoring;
 mod overview;
+mod page_copies;
 mod page_integrity;
 mod pay;
 mod receipts;

@@ -285,7 +285,8 @@ async fn postgres_a_stuck_database_gets_a_localized_503_and_recovers() {
         postgres_connections: 2,
     };
     let app = TestApp::spawn_with_config(data_dir, config).await;
-    let (status, _) = app.get_html("/?code=11202600000001").await;
+    // Not a page asked for below: its copy would be answered for a second.
+    let (status, _) = app.get_html("/?code=11202600000004").await;
     assert_eq!(status, 200);
 
     let mut lock = sqlx::PgConnection::connect(&url).await.unwrap();
