@@ -13,19 +13,30 @@ use std::time::Instant;
 const UNMATCHED: &str = "unmatched";
 
 pub async fn record_requests(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|path| path.as_str().to_owned())
-        .unwrap_or_else(|| UNMATCHED.to_owned());
+    let matched = request.extensions().get::<MatchedPath>().cloned();
     let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
     let seconds = started.elapsed().as_secs_f64();
+    // The pages are routed inside a router of their own ([`name_route`]).
+    let route = matched
+        .or_else(|| response.extensions().get::<MatchedPath>().cloned())
+        .map_or_else(|| UNMATCHED.to_owned(), |path| path.as_str().to_owned());
     let status = response.status().as_u16().to_string();
     metrics::counter!(REQUESTS, "route" => route.clone(), "method" => method, "status" => status)
         .increment(1);
     metrics::histogram!(REQUEST_SECONDS, "route" => route, "method" => method).record(seconds);
+    response
+}
+
+/// Names the route a request matched on its answer, for
+/// [`record_requests`] outside the router that matched it.
+pub async fn name_route(request: Request, next: Next) -> Response {
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let mut response = next.run(request).await;
+    if let Some(matched) = matched {
+        response.extensions_mut().insert(matched);
+    }
     response
 }
 

@@ -31,11 +31,13 @@ pub fn log_requests<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Rout
                 .latency_unit(LatencyUnit::Micros),
         )
         .on_failure(DefaultOnFailure::new().level(Level::WARN));
-    router
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(trace)
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(middleware::from_fn(drop_odd_request_ids))
+    router.layer(
+        tower::ServiceBuilder::new()
+            .layer(middleware::from_fn(drop_odd_request_ids))
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+            .layer(trace)
+            .layer(PropagateRequestIdLayer::x_request_id()),
+    )
 }
 
 fn request_span(request: &Request) -> Span {

@@ -149,9 +149,10 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
     let routes = generate_route_list(App);
     let site_root = state.leptos_options.site_root.to_string();
     let pkg_dir = format!("{site_root}/{}", state.leptos_options.site_pkg_dir);
+    // Cloned with the handlers for every request: one `Arc` to count.
     let context = {
-        let services = state.services();
-        move || provide_context(services.clone())
+        let services = Arc::new(state.services());
+        move || provide_context(Services::clone(&services))
     };
     let not_found = leptos_axum::render_app_async_with_context(context.clone(), shell);
 
@@ -184,37 +185,56 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
             "/favicon.svg",
             ServeFile::new(format!("{site_root}/favicon.svg")),
         )
-        .fallback(move |req: Request| not_found(req))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            crate::receipts::download::receipt_pdf,
-        ))
-        .layer(middleware::from_fn(pay_arguments::read_pay_arguments))
-        .layer(middleware::from_fn(whole::run_to_completion))
-        .layer(middleware::from_fn(headers::conditional_pages))
-        .layer(middleware::from_fn_with_state(
-            state.copies.clone(),
-            page_copies::answer_copies,
-        ));
+        .fallback(move |req: Request| not_found(req));
     // Every wait inside a request is bounded where it waits (the database's
     // wait, the commit's, the acquirer client's timeouts); the request
     // timeout bounds what is left, a client slow to send its body, and the
     // concurrency limit what many clients at once can take. Their timers
     // and semaphore cost a payment no CPU beyond the throughput bench's
     // noise (eight paired runs: 243 against 234 us of CPU a payment).
-    // Inside the limits, so the watch's buffering leaves their timing alone.
+    // The card-data watch of the tests sits inside the limits, so its
+    // buffering leaves their timing alone.
     #[cfg(any(test, feature = "testing"))]
-    let pages = pages.layer(middleware::from_fn(crate::testing::card_watch::watch));
-    // Who is asking, first: the throttle and the pay flow count by it.
+    let watch = Some(middleware::from_fn(crate::testing::card_watch::watch));
+    #[cfg(not(any(test, feature = "testing")))]
+    let watch = None::<tower::layer::util::Identity>;
+    // Each `Router::layer` boxes every route once more, and each middleware
+    // clones what is inside it for every request (a route's whole stack,
+    // its Leptos handler included): the pages' own layers are stacked in
+    // one `ServiceBuilder`, and the layers a page's copy is answered
+    // through sit around the pages' router, whose clone is one `Arc`.
     let pages = pages
-        .layer(middleware::from_fn_with_state(
-            state.lookups.clone(),
-            crate::abuse::lookups::throttle_lookups,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.behind_proxy,
-            client::identify,
-        ));
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(middleware::from_fn(crate::monitoring::http::name_route))
+                .layer(middleware::from_fn(headers::conditional_pages))
+                .layer(middleware::from_fn(whole::run_to_completion))
+                .layer(middleware::from_fn(pay_arguments::read_pay_arguments))
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    crate::receipts::download::receipt_pdf,
+                )),
+        )
+        .with_state(state.clone());
+    // Outermost first: who is asking (the throttle and the pay flow count
+    // by it), the throttle on lookups, the copies.
+    let pages = Router::new().fallback_service(
+        tower::ServiceBuilder::new()
+            .layer(middleware::from_fn_with_state(
+                state.behind_proxy,
+                client::identify,
+            ))
+            .layer(middleware::from_fn_with_state(
+                state.lookups.clone(),
+                crate::abuse::lookups::throttle_lookups,
+            ))
+            .option_layer(watch)
+            .layer(middleware::from_fn_with_state(
+                state.copies.clone(),
+                page_copies::answer_copies,
+            ))
+            .service(pages),
+    );
     let pages = limits::limit_everything(pages, limits);
     let never_shed = Router::new()
         .route(
@@ -240,12 +260,15 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
         .merge(api)
         .merge(backoffice)
         .merge(limits::limit_time(never_shed, limits))
-        .layer(middleware::from_fn(origin::refuse_cross_site))
-        .layer(middleware::from_fn(headers::security_headers))
-        .layer(middleware::from_fn(
-            crate::monitoring::http::record_requests,
-        ))
-        .layer(CompressionLayer::new().br(true).gzip(true));
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(CompressionLayer::new().br(true).gzip(true))
+                .layer(middleware::from_fn(
+                    crate::monitoring::http::record_requests,
+                ))
+                .layer(middleware::from_fn(headers::security_headers))
+                .layer(middleware::from_fn(origin::refuse_cross_site)),
+        );
     access_log::log_requests(pages).with_state(state)
 }
 

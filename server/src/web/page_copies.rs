@@ -18,7 +18,7 @@ use super::headers::{Validators, not_modified};
 use crate::storage::PaymentStore;
 use app::services::Clock;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -135,7 +135,8 @@ pub async fn answer_copies(
     let Ok(bytes) = axum::body::to_bytes(body, super::whole::MAX_PAGE_BYTES).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    if let Some(copy) = Rendered::of(writes, now, &parts.headers, &bytes, fresh.as_deref()) {
+    if let Some(mut copy) = Rendered::of(writes, now, &parts.headers, &bytes, fresh.as_deref()) {
+        copy.route = parts.extensions.get::<MatchedPath>().cloned();
         copies.pages.insert(key, Arc::new(copy));
     }
     Response::from_parts(parts, Body::from(bytes))
@@ -160,6 +161,8 @@ struct Rendered {
     policy: Template,
     body: Template,
     weight: usize,
+    /// The route the page was rendered by, for the metrics.
+    route: Option<MatchedPath>,
 }
 
 impl Rendered {
@@ -197,13 +200,17 @@ impl Rendered {
             headers,
             policy,
             body,
+            route: None,
         })
     }
 
     fn answer(&self, validators: &Validators) -> Response {
-        let fresh = Fresh::new();
+        let fresh = Fresh::new(self.body.holes.contains(&Hole::AttemptKey));
         let mut response = Response::new(Body::empty());
         *response.headers_mut() = self.headers.clone();
+        if let Some(route) = &self.route {
+            response.extensions_mut().insert(route.clone());
+        }
         if let Ok(value) = HeaderValue::from_maybe_shared(self.policy.fill(&fresh)) {
             response
                 .headers_mut()
@@ -233,17 +240,21 @@ enum Hole {
     AttemptKey,
 }
 
-/// The values of one copy.
+/// The values of one copy (an attempt key only for a page that has one).
 struct Fresh {
     nonce: String,
     attempt_key: String,
 }
 
 impl Fresh {
-    fn new() -> Self {
+    fn new(with_attempt_key: bool) -> Self {
         Fresh {
             nonce: leptos::nonce::Nonce::new().to_string(),
-            attempt_key: crate::payments::new_idempotency_key().to_string(),
+            attempt_key: if with_attempt_key {
+                crate::payments::new_idempotency_key().to_string()
+            } else {
+                String::new()
+            },
         }
     }
 

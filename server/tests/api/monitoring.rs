@@ -55,6 +55,10 @@ async fn metrics_count_routes_payments_and_acquirer_calls_on_their_own_listener(
     };
     let mut answers = Vec::new();
     if up {
+        // Rendered, then answered from its copy: both counted by route.
+        for _ in 0..2 {
+            client.get(format!("{base}/")).send().await.unwrap();
+        }
         let page = client
             .get(format!("{base}/pay/{CODE}"))
             .send()
@@ -116,6 +120,14 @@ async fn metrics_count_routes_payments_and_acquirer_calls_on_their_own_listener(
             r#"tolem_http_requests_total{route="/pay/{code}",method="GET",status="200"}"#
         ),
         1.0,
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            r#"tolem_http_requests_total{route="/",method="GET",status="200"}"#
+        ),
+        2.0,
         "{text}"
     );
     assert_eq!(
