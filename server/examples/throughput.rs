@@ -50,10 +50,14 @@
 //! [--only sqlite|postgres]`.
 
 mod common;
+// The throughput bench's alone (the server runs in its process).
+#[path = "common/resident.rs"]
+mod resident;
 
 use chrono::{DateTime, Utc};
 use common::http::Connections;
 use common::{BoxError, Phase, Tally, Timed, closed_loop, code, cpu_busy};
+use resident::PeakResident;
 use server::Application;
 use server::config::Config;
 use sqlx::postgres::PgPoolOptions;
@@ -539,44 +543,4 @@ async fn main() -> Result<(), BoxError> {
     }
     println!("target: ratio >= 0.5 and p99 < 25 ms");
     Ok(())
-}
-
-/// The most memory this process holds resident while it runs, sampled every
-/// 20 ms from `/proc/self/status`.
-struct PeakResident {
-    stop: Arc<std::sync::atomic::AtomicBool>,
-    task: tokio::task::JoinHandle<u64>,
-}
-
-impl PeakResident {
-    fn start() -> Self {
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let stopped = stop.clone();
-        let task = tokio::spawn(async move {
-            let mut peak = 0;
-            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
-                peak = peak.max(resident_kb().unwrap_or(0));
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            peak.max(resident_kb().unwrap_or(0))
-        });
-        PeakResident { stop, task }
-    }
-
-    /// The peak in MB.
-    async fn stop(self) -> f64 {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        self.task.await.unwrap_or(0) as f64 / 1024.0
-    }
-}
-
-fn resident_kb() -> Option<u64> {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()?
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
 }
