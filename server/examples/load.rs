@@ -346,12 +346,16 @@ async fn mixed(args: &Args) -> Result<(), BoxError> {
 }
 
 /// Each page as the server renders it, beside its own bytes served
-/// statically, with the same connections in the same run.
+/// statically, with the same connections in the same run: `--rounds` of the
+/// two one after the other, after a second of the page not counted, and the
+/// median of the rounds' ratios (this machine's speed drifts by a quarter
+/// within a minute; alternating keeps both sides under the same drift).
 async fn ssr(args: &Args) -> Result<(), BoxError> {
     let address = args.address()?;
     let connections = args.number("--connections", 64)?;
-    let seconds = args.number("--seconds", 10)? as u64;
-    let mut ratios = Vec::new();
+    let seconds = args.number("--seconds", 5)? as u64;
+    let rounds = args.number("--rounds", 3)?.max(1);
+    let mut figures = Vec::new();
     for path in args.value("--paths")?.split(',') {
         // Connections of its own: the last page's sat idle through its
         // ceiling, past the server's idle timeout, and were closed.
@@ -360,40 +364,54 @@ async fn ssr(args: &Args) -> Result<(), BoxError> {
         if page.status != 200 {
             return Err(format!("{path} answered {}", page.status).into());
         }
-        let load = client.clone();
-        let target = path.to_string();
-        let run = closed_loop(connections, for_seconds(seconds), move |_| {
-            let client = load.clone();
-            let path = target.clone();
-            async move {
-                let result = client.get(&path).await.and_then(|a| ok("page", a));
-                ("page".to_string(), result)
-            }
-        })
-        .await;
-        let rendered = print_tally(
-            &format!("{path}: rendered by the server, {} bytes", page.body.len()),
-            &run.tally,
-            run.wall,
-        );
-        let ceiling = ceiling(
-            page.body,
-            connections,
-            seconds,
-            &format!("{path}: the same bytes from axum"),
-        )
-        .await?;
-        ratios.push((path.to_string(), rendered, ceiling));
+        let load = |seconds| {
+            let client = client.clone();
+            let target = path.to_string();
+            closed_loop(connections, for_seconds(seconds), move |_| {
+                let client = client.clone();
+                let path = target.clone();
+                async move {
+                    let result = client.get(&path).await.and_then(|a| ok("page", a));
+                    ("page".to_string(), result)
+                }
+            })
+        };
+        load(1).await;
+        let mut pairs = Vec::new();
+        for round in 1..=rounds {
+            let run = load(seconds).await;
+            let rendered = print_tally(
+                &format!(
+                    "{path} (round {round}): rendered by the server, {} bytes",
+                    page.body.len()
+                ),
+                &run.tally,
+                run.wall,
+            );
+            let ceiling = ceiling(
+                page.body.clone(),
+                connections,
+                seconds,
+                &format!("{path} (round {round}): the same bytes from axum"),
+            )
+            .await?;
+            pairs.push((rendered, ceiling));
+        }
+        pairs.sort_by(|a, b| (a.0 / a.1).total_cmp(&(b.0 / b.1)));
+        figures.push((path.to_string(), pairs));
     }
     println!();
     println!(
-        "{:<28} {:>12} {:>12} {:>7}",
-        "page", "rendered/s", "static/s", "ratio"
+        "{:<28} {:>12} {:>12} {:>7}   ratio of each round",
+        "page", "rendered/s", "static/s", "median"
     );
-    for (path, rendered, ceiling) in ratios {
+    for (path, pairs) in figures {
+        let (rendered, ceiling) = pairs[pairs.len() / 2];
+        let each: Vec<String> = pairs.iter().map(|(r, c)| format!("{:.3}", r / c)).collect();
         println!(
-            "{path:<28} {rendered:>12.0} {ceiling:>12.0} {:>7.3}",
-            rendered / ceiling
+            "{path:<28} {rendered:>12.0} {ceiling:>12.0} {:>7.3}   {}",
+            rendered / ceiling,
+            each.join(" ")
         );
     }
     Ok(())
