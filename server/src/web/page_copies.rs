@@ -135,8 +135,8 @@ pub async fn answer_copies(
     let Ok(bytes) = axum::body::to_bytes(body, super::whole::MAX_PAGE_BYTES).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    if let Some(mut copy) = Rendered::of(writes, now, &parts.headers, &bytes, fresh.as_deref()) {
-        copy.route = parts.extensions.get::<MatchedPath>().cloned();
+    let route = parts.extensions.get::<MatchedPath>().cloned();
+    if let Some(copy) = Rendered::of(writes, now, route, &parts.headers, &bytes, fresh.as_deref()) {
         copies.pages.insert(key, Arc::new(copy));
     }
     Response::from_parts(parts, Body::from(bytes))
@@ -171,6 +171,7 @@ impl Rendered {
     fn of(
         writes: u64,
         made: DateTime<Utc>,
+        route: Option<MatchedPath>,
         headers: &HeaderMap,
         body: &[u8],
         fresh: Option<&str>,
@@ -179,11 +180,11 @@ impl Rendered {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("text/html"));
-        let policy = headers.get(header::CONTENT_SECURITY_POLICY)?.as_bytes();
-        let nonce = nonce_of(policy)?;
         if !html {
             return None;
         }
+        let policy = headers.get(header::CONTENT_SECURITY_POLICY)?.as_bytes();
+        let nonce = nonce_of(policy)?;
         let mut values = vec![(nonce, Hole::Nonce)];
         if let Some(fresh) = fresh {
             values.push((fresh.as_bytes(), Hole::AttemptKey));
@@ -200,7 +201,7 @@ impl Rendered {
             headers,
             policy,
             body,
-            route: None,
+            route,
         })
     }
 
